@@ -1,0 +1,142 @@
+/**
+ * Every setting of the local stack, read once from the environment.
+ * Defaults mirror `supabase start` (ports, JWT secret, auth and realtime limits).
+ */
+import os from 'node:os';
+import path from 'node:path';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface AuthConfig {
+	enableSignup: boolean;
+	enableAnonymous: boolean;
+	minPasswordLength: number;
+	/** Seconds a rotated refresh token may still be used (GoTrue's reuse interval). */
+	refreshReuseInterval: number;
+	/** Sign-in and sign-up requests per IP per 5 minutes (Supabase: 30). */
+	rateLimitSignIn: number;
+	/** Token refreshes per IP per 5 minutes (Supabase: 150). */
+	rateLimitTokenRefresh: number;
+}
+
+export interface RestConfig {
+	schemas: string[];
+	maxRows: number;
+}
+
+export interface RealtimeConfig {
+	maxConcurrentClients: number;
+	maxChannelsPerClient: number;
+	maxJoinsPerSecond: number;
+	maxEventsPerSecond: number;
+	maxBytesPerSecond: number;
+	maxPayloadBytes: number;
+	presenceCallsPer30s: number;
+	/** Postgres change payloads above this size carry no values over 64 bytes (Error 413). */
+	maxChangePayloadBytes: number;
+}
+
+export interface StackConfig {
+	dir: string;
+	host: string;
+	dbPort: number;
+	apiPort: number;
+	jwtSecret: string;
+	/** Access token lifetime in seconds. */
+	jwtExpiry: number;
+	logLevel: LogLevel;
+	apiUrl: string;
+	dbUrl: string;
+	siteUrl: string;
+	/** Largest request body the gateway accepts, in bytes. */
+	maxBodyBytes: number;
+	/** Folder holding config.toml, migrations/ and seed.sql. */
+	supabaseDir: string;
+	auth: AuthConfig;
+	rest: RestConfig;
+	realtime: RealtimeConfig;
+}
+
+export const DEFAULT_JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number): number {
+	const raw = env[name];
+	if (raw === undefined || raw === '') return fallback;
+	const value = Number(raw);
+	if (!Number.isInteger(value) || value < 0) {
+		throw new Error(`${name} must be a whole number, got "${raw}"`);
+	}
+	return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+	const raw = env[name];
+	if (raw === undefined || raw === '') return fallback;
+	if (/^(1|true|yes|on)$/i.test(raw)) return true;
+	if (/^(0|false|no|off)$/i.test(raw)) return false;
+	throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+function port(env: Env, name: string, fallback: number): number {
+	const value = int(env, name, fallback);
+	if (value > 65535) throw new Error(`${name} must be a port number (0-65535), got ${value}`);
+	return value;
+}
+
+export function loadConfig(env: Env = process.env): StackConfig {
+	const host = env.STACK_HOST || '127.0.0.1';
+	const dbPort = port(env, 'STACK_DB_PORT', 54322);
+	const apiPort = port(env, 'STACK_API_PORT', 54321);
+	const jwtSecret = env.STACK_JWT_SECRET || DEFAULT_JWT_SECRET;
+	if (jwtSecret.length < 32) throw new Error('STACK_JWT_SECRET must be at least 32 characters long');
+	const logLevel = (env.STACK_LOG_LEVEL || 'info') as LogLevel;
+	if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
+		throw new Error(`STACK_LOG_LEVEL must be one of debug, info, warn, error, silent; got "${logLevel}"`);
+	}
+	return {
+		dir: path.resolve(env.STACK_DIR || '.stack'),
+		host,
+		dbPort,
+		apiPort,
+		jwtSecret,
+		jwtExpiry: int(env, 'STACK_JWT_EXPIRY', 3600),
+		logLevel,
+		apiUrl: `http://${host}:${apiPort}`,
+		dbUrl: `postgresql://postgres:postgres@${host}:${dbPort}/postgres`,
+		siteUrl: env.STACK_SITE_URL || 'http://127.0.0.1:5173',
+		maxBodyBytes: int(env, 'STACK_MAX_BODY_BYTES', 1024 * 1024),
+		supabaseDir: path.resolve(env.STACK_SUPABASE_DIR || 'supabase'),
+		auth: {
+			enableSignup: bool(env, 'STACK_AUTH_ENABLE_SIGNUP', true),
+			enableAnonymous: bool(env, 'STACK_AUTH_ENABLE_ANONYMOUS', false),
+			minPasswordLength: int(env, 'STACK_AUTH_MIN_PASSWORD_LENGTH', 6),
+			refreshReuseInterval: int(env, 'STACK_AUTH_REFRESH_REUSE_INTERVAL', 10),
+			rateLimitSignIn: int(env, 'STACK_AUTH_RATE_LIMIT_SIGN_IN', 30),
+			rateLimitTokenRefresh: int(env, 'STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH', 150)
+		},
+		rest: {
+			schemas: (env.STACK_REST_SCHEMAS || 'public')
+				.split(',')
+				.map((s) => s.trim())
+				.filter(Boolean),
+			maxRows: int(env, 'STACK_REST_MAX_ROWS', 1000)
+		},
+		realtime: {
+			maxConcurrentClients: int(env, 'STACK_REALTIME_MAX_CLIENTS', 200),
+			maxChannelsPerClient: int(env, 'STACK_REALTIME_MAX_CHANNELS_PER_CLIENT', 100),
+			maxJoinsPerSecond: int(env, 'STACK_REALTIME_MAX_JOINS_PER_SECOND', 100),
+			maxEventsPerSecond: int(env, 'STACK_REALTIME_MAX_EVENTS_PER_SECOND', 100),
+			maxBytesPerSecond: int(env, 'STACK_REALTIME_MAX_BYTES_PER_SECOND', 100_000),
+			maxPayloadBytes: int(env, 'STACK_REALTIME_MAX_PAYLOAD_BYTES', 256 * 1024),
+			presenceCallsPer30s: int(env, 'STACK_REALTIME_PRESENCE_CALLS_PER_30S', 5),
+			maxChangePayloadBytes: int(env, 'STACK_REALTIME_MAX_CHANGE_PAYLOAD_BYTES', 1024 * 1024)
+		}
+	};
+}
+
+/** A temp folder the `postgres` OS user can enter (never under /root). */
+export function tempStackDir(prefix = 'beacon-stack-'): string {
+	return path.join(os.tmpdir(), `${prefix}${process.pid}-${Date.now().toString(36)}`);
+}

@@ -1,0 +1,171 @@
+/**
+ * Brings a database to the state `supabase db reset` leaves: what the Supabase Postgres image
+ * provides (bootstrap/*.sql), then supabase/migrations/*.sql in file-name order (each in its own
+ * transaction, recorded in supabase_migrations.schema_migrations like the CLI), then seed.sql.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { Logger } from '../log.ts';
+
+export const BOOTSTRAP_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bootstrap');
+
+export class MigrationError extends Error {
+	constructor(
+		message: string,
+		readonly file: string
+	) {
+		super(message);
+		this.name = 'MigrationError';
+	}
+}
+
+async function sqlFiles(dir: string): Promise<string[]> {
+	try {
+		return (await fs.readdir(dir)).filter((name) => name.endsWith('.sql')).sort();
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+		throw error;
+	}
+}
+
+/** "line 3, column 7" for a 1-based character position in the file's text. */
+function where(text: string, position: number): string {
+	const before = text.slice(0, position - 1).split('\n');
+	return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
+}
+
+async function runFile(client: pg.Client, file: string, record?: (c: pg.Client) => Promise<void>): Promise<void> {
+	const text = await fs.readFile(file, 'utf8');
+	await client.query('begin');
+	try {
+		await client.query(text);
+		if (record) await record(client);
+		await client.query('commit');
+	} catch (error) {
+		await client.query('rollback').catch(() => undefined);
+		const e = error as pg.DatabaseError;
+		const at = e.position ? ` at ${where(text, Number(e.position))}` : '';
+		const detail = [e.detail, e.hint].filter(Boolean).join(' ');
+		throw new MigrationError(
+			`${path.relative(process.cwd(), file)} failed${at}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}` +
+				(detail ? `\n${detail}` : ''),
+			file
+		);
+	}
+}
+
+/** Applies the bootstrap files this database has not seen yet; each once, in name order. */
+export async function bootstrap(client: pg.Client, log: Logger, dir = BOOTSTRAP_DIR): Promise<number> {
+	await client.query(`create schema if not exists supabase_stack;
+		create table if not exists supabase_stack.bootstrap (name text primary key, applied_at timestamptz not null default now())`);
+	const done = new Set((await client.query<{ name: string }>('select name from supabase_stack.bootstrap')).rows.map((r) => r.name));
+	let applied = 0;
+	for (const name of await sqlFiles(dir)) {
+		if (done.has(name)) continue;
+		log.debug(`bootstrap ${name}`);
+		await runFile(client, path.join(dir, name), (c) =>
+			c.query('insert into supabase_stack.bootstrap (name) values ($1)', [name]).then(() => undefined)
+		);
+		applied++;
+	}
+	return applied;
+}
+
+/** Applies pending migrations in order; earlier ones stay applied when a later one fails. */
+export async function migrate(client: pg.Client, supabaseDir: string, log: Logger): Promise<string[]> {
+	await client.query(`create schema if not exists supabase_migrations;
+		create table if not exists supabase_migrations.schema_migrations (version text not null primary key);
+		alter table supabase_migrations.schema_migrations add column if not exists statements text[];
+		alter table supabase_migrations.schema_migrations add column if not exists name text`);
+	const applied = new Set(
+		(await client.query<{ version: string }>('select version from supabase_migrations.schema_migrations')).rows.map(
+			(r) => r.version
+		)
+	);
+	const dir = path.join(supabaseDir, 'migrations');
+	const done: string[] = [];
+	for (const file of await sqlFiles(dir)) {
+		const match = /^(\d+)_?(.*)\.sql$/.exec(file);
+		if (!match) {
+			log.warn(`skipping ${file}: migration files are named <timestamp>_name.sql`);
+			continue;
+		}
+		const [, version, name] = match;
+		if (applied.has(version)) continue;
+		const full = path.join(dir, file);
+		const text = await fs.readFile(full, 'utf8');
+		await runFile(client, full, (c) =>
+			c
+				.query('insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)', [
+					version,
+					name,
+					[text]
+				])
+				.then(() => undefined)
+		);
+		log.info(`applied migration ${file}`);
+		done.push(file);
+	}
+	return done;
+}
+
+export async function seed(client: pg.Client, supabaseDir: string, log: Logger): Promise<boolean> {
+	const file = path.join(supabaseDir, 'seed.sql');
+	try {
+		await fs.access(file);
+	} catch {
+		return false;
+	}
+	await runFile(client, file);
+	log.info('seeded the database from supabase/seed.sql');
+	return true;
+}
+
+/** Connects as the superuser, retrying briefly while a just-started server finishes booting. */
+export async function connect(dbUrl: string, database = 'postgres'): Promise<pg.Client> {
+	const url = new URL(dbUrl);
+	url.pathname = `/${database}`;
+	for (let attempt = 0; ; attempt++) {
+		const client = new pg.Client({ connectionString: url.toString() });
+		try {
+			await client.connect();
+			client.on('error', () => undefined);
+			return client;
+		} catch (error) {
+			await client.end().catch(() => undefined);
+			if (attempt >= 20 || (error as pg.DatabaseError).code === '28P01') throw error;
+			await new Promise((r) => setTimeout(r, 100));
+		}
+	}
+}
+
+/** Drops and recreates the `postgres` database (other sessions are disconnected), then rebuilds it. */
+export async function resetDatabase(dbUrl: string, supabaseDir: string, log: Logger): Promise<void> {
+	const admin = await connect(dbUrl, 'template1');
+	try {
+		await admin.query('drop database if exists postgres with (force)');
+		await admin.query('create database postgres');
+	} finally {
+		await admin.end();
+	}
+	await prepareDatabase(dbUrl, supabaseDir, log, { seed: true });
+}
+
+/** Bootstrap and migrations always (both skip what is done); the seed only when asked. */
+export async function prepareDatabase(
+	dbUrl: string,
+	supabaseDir: string,
+	log: Logger,
+	options: { seed: boolean }
+): Promise<void> {
+	const client = await connect(dbUrl);
+	try {
+		await bootstrap(client, log);
+		await migrate(client, supabaseDir, log);
+		if (options.seed) await seed(client, supabaseDir, log);
+	} finally {
+		await client.end();
+	}
+}

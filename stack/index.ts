@@ -1,0 +1,94 @@
+/**
+ * The local stack: embedded PostgreSQL, then auth, REST and realtime behind one gateway.
+ */
+import type { Server } from 'node:http';
+import pg from 'pg';
+import { createAuth } from './auth/index.ts';
+import { loadConfig, type StackConfig } from './config.ts';
+import type { StackContext } from './context.ts';
+import { startCluster, assertPortFree, type Cluster } from './db/postgres.ts';
+import { prepareDatabase } from './db/migrate.ts';
+import { createGatewayApp, createGatewayServer } from './gateway/server.ts';
+import { LOCAL_KEYS } from './keys.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createRealtime } from './realtime/index.ts';
+import { createRest } from './rest/index.ts';
+
+export { loadConfig, tempStackDir, type StackConfig } from './config.ts';
+export { LOCAL_KEYS } from './keys.ts';
+
+export interface RunningStack {
+	config: StackConfig;
+	url: string;
+	dbUrl: string;
+	keys: typeof LOCAL_KEYS;
+	/** Stops the gateway and services, then PostgreSQL. Safe to call twice. */
+	stop(): Promise<void>;
+}
+
+export interface RunningDatabase {
+	cluster: Cluster;
+	dbUrl: string;
+}
+
+/** Starts (creating on first use) the cluster and brings its database up to date. */
+export async function startDatabase(config: StackConfig, log: Logger): Promise<RunningDatabase> {
+	const cluster = await startCluster(config, log);
+	try {
+		await prepareDatabase(config.dbUrl, config.supabaseDir, log, { seed: cluster.created });
+	} catch (error) {
+		await cluster.stop();
+		throw error;
+	}
+	return { cluster, dbUrl: config.dbUrl };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+	return new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+}
+
+export async function startStack(config: StackConfig = loadConfig(), log = createLogger(config.logLevel)): Promise<RunningStack> {
+	await assertPortFree(config.host, config.apiPort, 'STACK_API_PORT');
+	const db = await startDatabase(config, log);
+	const pool = new pg.Pool({ connectionString: config.dbUrl, max: 20 });
+	// An idle client dying (e.g. during `db:reset`) must not take the process down.
+	pool.on('error', (error) => log.warn(`database connection lost: ${error.message}`));
+	const ctx: StackContext = { config, pool, log };
+
+	const closers: Array<() => Promise<void>> = [];
+	let server: Server | undefined;
+	try {
+		const auth = createAuth(ctx);
+		const rest = await createRest(ctx);
+		closers.push(() => rest.close());
+		const realtime = await createRealtime(ctx);
+		closers.push(() => realtime.close());
+		const services = { auth, rest: rest.app, realtime };
+		server = createGatewayServer(createGatewayApp(ctx, services), services);
+		await listen(server, config.host, config.apiPort);
+	} catch (error) {
+		for (const close of closers.reverse()) await close().catch(() => undefined);
+		await pool.end().catch(() => undefined);
+		await db.cluster.stop();
+		throw error;
+	}
+
+	let stopping: Promise<void> | undefined;
+	const stop = () =>
+		(stopping ??= (async () => {
+			const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+			server!.closeAllConnections();
+			for (const close of closers.reverse()) await close().catch((e) => log.warn(`shutdown: ${e}`));
+			await closed;
+			await pool.end().catch(() => undefined);
+			await db.cluster.stop();
+		})());
+
+	return { config, url: config.apiUrl, dbUrl: config.dbUrl, keys: LOCAL_KEYS, stop };
+}

@@ -1,0 +1,44 @@
+/**
+ * The contract between the realtime server core (channels, sockets) and the Postgres changes
+ * engine (`./changes/`). The core creates the engine, subscribes channels' bindings through it and
+ * relays what it delivers; the engine owns replication, decoding and per-subscriber RLS checks.
+ */
+
+export interface ChangeBinding {
+	event: '*' | 'INSERT' | 'UPDATE' | 'DELETE';
+	schema: string;
+	table?: string;
+	filter?: string;
+}
+
+/** Verified JWT claims of the channel. */
+export interface SubscriberClaims {
+	role: string;
+	claims: Record<string, unknown>;
+}
+
+/** data = {schema, table, commit_timestamp, type, columns, record, old_record, errors} */
+export type DeliverChange = (ids: number[], data: Record<string, unknown>) => void;
+
+export interface ChangeSubscription {
+	ids: number[];
+	update(auth: SubscriberClaims): Promise<void>;
+	close(): void;
+}
+
+export interface ChangesEngine {
+	/**
+	 * Validates bindings under the role (filter syntax, table exists, role may select the filter
+	 * column); resolves with ids in the client's order, or rejects with ChangesError(message) whose
+	 * message is the Supabase system-message text. Deliver is called in commit order for changes this
+	 * subscriber may see.
+	 */
+	subscribe(bindings: ChangeBinding[], auth: SubscriberClaims, deliver: DeliverChange): Promise<ChangeSubscription>;
+	/** realtime.messages rows (broadcast from the database) come through the same replication stream. */
+	onMessage(
+		listener: (msg: { topic: string; event: string; payload: unknown; private: boolean; extension: string }) => void
+	): void;
+	close(): Promise<void>;
+}
+
+export class ChangesError extends Error {}

@@ -1,0 +1,73 @@
+/**
+ * Messages on the wire, typed as discriminated unions that mirror realtime-js's own types.
+ */
+import type { PayloadEncoding } from './constants.ts';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** A decoded Phoenix message (both protocol versions decode to this shape). */
+export interface PhxMessage<P = unknown> {
+	joinRef: string | null;
+	ref: string | null;
+	topic: string;
+	event: string;
+	payload: P;
+}
+
+/** A broadcast whose user payload travelled in a binary frame (kind 3, vsn 2.0.0). */
+export interface BinaryBroadcastPayload {
+	kind: 'binary-broadcast';
+	event: string;
+	encoding: PayloadEncoding;
+	/** The user payload bytes: JSON text when encoding is json, raw bytes otherwise. */
+	data: Buffer;
+}
+
+export interface JoinConfig {
+	broadcast?: { self?: boolean; ack?: boolean; replay?: unknown };
+	presence?: { key?: string; enabled?: boolean };
+	postgres_changes?: Array<{ event?: string; schema?: string; table?: string; filter?: string } | null>;
+	private?: boolean;
+}
+
+export interface JoinPayload {
+	config?: JoinConfig;
+	access_token?: string | null;
+	user_token?: string | null;
+	version?: string;
+}
+
+/** What a client may push on a joined channel. */
+export type ClientPush =
+	| { event: 'broadcast'; payload: { type?: 'broadcast'; event: string; payload?: Json } | BinaryBroadcastPayload }
+	| { event: 'presence'; payload: { type?: 'presence'; event: 'track' | 'untrack' | string; payload?: Json } }
+	| { event: 'access_token'; payload: { access_token?: string | null } }
+	| { event: 'phx_leave'; payload: Record<string, never> };
+
+/** A broadcast to fan out on a topic: either plain JSON, or a user payload kept as bytes. */
+export type OutgoingBroadcast =
+	| { kind: 'json'; event: string; payload: Json; meta?: JsonObject }
+	| { kind: 'bytes'; event: string; encoding: PayloadEncoding; data: Buffer };
+
+export type ReplyStatus = 'ok' | 'error';
+
+export interface SystemPayload {
+	extension: 'system' | 'postgres_changes';
+	status: ReplyStatus;
+	message: string;
+	channel: string;
+}
+
+export interface PresenceMeta {
+	phx_ref: string;
+	phx_ref_prev?: string;
+	[key: string]: Json | undefined;
+}
+
+export type PresenceEntries = Record<string, { metas: PresenceMeta[] }>;
+
+export interface PresenceDiff {
+	joins: PresenceEntries;
+	leaves: PresenceEntries;
+}

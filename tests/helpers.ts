@@ -1,0 +1,92 @@
+/**
+ * What tests share: the stack's URL and keys from the environment, Supabase clients for Node,
+ * demo users, and SQL on the db port.
+ */
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import pg from 'pg';
+import { inject } from 'vitest';
+import WebSocket from 'ws';
+
+export const DEMO_PASSWORD = 'password123';
+export const DEMO_USERS = ['alice@example.com', 'bob@example.com', 'carol@example.com', 'dave@example.com'] as const;
+
+export interface TestEnv {
+	url: string;
+	anonKey: string;
+	serviceKey: string;
+	publishableKey: string;
+	secretKey: string;
+	dbUrl: string;
+	jwtSecret: string;
+}
+
+export function testEnv(): TestEnv {
+	const provided = (() => {
+		try {
+			return inject('supabaseEnv') ?? {};
+		} catch {
+			return {};
+		}
+	})();
+	const read = (name: string, fallback?: string): string => {
+		const value = process.env[name] ?? provided[name] ?? fallback;
+		if (!value) throw new Error(`${name} is not set: run the tests with Vitest (its global setup starts a stack) or set it`);
+		return value;
+	};
+	return {
+		url: read('SUPABASE_URL'),
+		anonKey: read('SUPABASE_ANON_KEY'),
+		serviceKey: read('SUPABASE_SERVICE_ROLE_KEY'),
+		publishableKey: read('SUPABASE_PUBLISHABLE_KEY', 'sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH'),
+		secretKey: read('SUPABASE_SECRET_KEY', 'sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz'),
+		dbUrl: read('SUPABASE_DB_URL'),
+		jwtSecret: read('SUPABASE_JWT_SECRET', 'super-secret-jwt-token-with-at-least-32-characters-long')
+	};
+}
+
+type ClientOptions = NonNullable<Parameters<typeof createClient>[2]>;
+
+/** A supabase-js client as a Node script would make it (ws transport for realtime on Node 20). */
+export function client(key = testEnv().anonKey, options: ClientOptions = {}): SupabaseClient {
+	return createClient(testEnv().url, key, {
+		...options,
+		auth: { persistSession: false, autoRefreshToken: false, ...options.auth },
+		realtime: { transport: WebSocket as never, ...options.realtime }
+	});
+}
+
+export function serviceClient(): SupabaseClient {
+	return client(testEnv().serviceKey);
+}
+
+/** A client signed in as a demo user (or any user with the demo password). */
+export async function signedIn(email: string, password = DEMO_PASSWORD, options: ClientOptions = {}) {
+	const supabase = client(testEnv().anonKey, options);
+	const { data, error } = await supabase.auth.signInWithPassword({ email, password });
+	if (error) throw new Error(`sign-in as ${email} failed: ${error.message}`);
+	return { supabase, session: data.session!, user: data.user! };
+}
+
+let pool: pg.Pool | undefined;
+
+/** SQL as the superuser on the db port. */
+export async function sql<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, params: unknown[] = []) {
+	pool ??= new pg.Pool({ connectionString: testEnv().dbUrl, max: 4 });
+	return (await pool.query<R>(text, params)).rows;
+}
+
+export async function closeSql(): Promise<void> {
+	await pool?.end();
+	pool = undefined;
+}
+
+/** Resolves with the first value `probe` returns that is not undefined, polling until `ms` pass. */
+export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, ms = 5000): Promise<T> {
+	const deadline = Date.now() + ms;
+	for (;;) {
+		const value = await probe();
+		if (value !== undefined) return value;
+		if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+		await new Promise((r) => setTimeout(r, 20));
+	}
+}
