@@ -30,7 +30,8 @@ const app = spawn('npx', ['vite', 'dev', ...process.argv.slice(2)], {
 	env: {
 		...process.env,
 		PUBLIC_SUPABASE_URL: config.apiUrl,
-		PUBLIC_SUPABASE_PUBLISHABLE_KEY: stack?.keys.publishable ?? 'sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH',
+		PUBLIC_SUPABASE_PUBLISHABLE_KEY:
+			stack?.keys.publishable ?? 'sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH',
 		PUBLIC_BEACON_LOCAL: '1'
 	}
 });

@@ -38,14 +38,18 @@ async function main(command: string): Promise<void> {
 				await db.cluster.stop();
 			}
 		}
-		console.log(`Database reset in ${((performance.now() - started) / 1000).toFixed(1)} s: bootstrap, migrations, seed.`);
+		console.log(
+			`Database reset in ${((performance.now() - started) / 1000).toFixed(1)} s: bootstrap, migrations, seed.`
+		);
 		return;
 	}
 
 	if (command !== 'start') throw new Error(`unknown command "${command}": use start or reset`);
 	const started = performance.now();
 	const stack = await startStack(config, log);
-	console.log(`\nBeacon's local stack is running (started in ${((performance.now() - started) / 1000).toFixed(1)} s).\n`);
+	console.log(
+		`\nBeacon's local stack is running (started in ${((performance.now() - started) / 1000).toFixed(1)} s).\n`
+	);
 	console.log(statusBlock(config));
 	console.log('\nPress Ctrl-C to stop.');
 

@@ -53,7 +53,10 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 	});
 }
 
-export async function startStack(config: StackConfig = loadConfig(), log = createLogger(config.logLevel)): Promise<RunningStack> {
+export async function startStack(
+	config: StackConfig = loadConfig(),
+	log = createLogger(config.logLevel)
+): Promise<RunningStack> {
 	await assertPortFree(config.host, config.apiPort, 'STACK_API_PORT');
 	const db = await startDatabase(config, log);
 	const pool = new pg.Pool({ connectionString: config.dbUrl, max: 20 });

@@ -2,13 +2,18 @@
  * What tests share: the stack's URL and keys from the environment, Supabase clients for Node,
  * demo users, and SQL on the db port.
  */
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { createClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
 
 export const DEMO_PASSWORD = 'password123';
-export const DEMO_USERS = ['alice@example.com', 'bob@example.com', 'carol@example.com', 'dave@example.com'] as const;
+export const DEMO_USERS = [
+	'alice@example.com',
+	'bob@example.com',
+	'carol@example.com',
+	'dave@example.com'
+] as const;
 
 export interface TestEnv {
 	url: string;
@@ -30,7 +35,10 @@ export function testEnv(): TestEnv {
 	})();
 	const read = (name: string, fallback?: string): string => {
 		const value = process.env[name] ?? provided[name] ?? fallback;
-		if (!value) throw new Error(`${name} is not set: run the tests with Vitest (its global setup starts a stack) or set it`);
+		if (!value)
+			throw new Error(
+				`${name} is not set: run the tests with Vitest (its global setup starts a stack) or set it`
+			);
 		return value;
 	};
 	return {
@@ -47,7 +55,7 @@ export function testEnv(): TestEnv {
 type ClientOptions = NonNullable<Parameters<typeof createClient>[2]>;
 
 /** A supabase-js client as a Node script would make it (ws transport for realtime on Node 20). */
-export function client(key = testEnv().anonKey, options: ClientOptions = {}): SupabaseClient {
+export function client(key = testEnv().anonKey, options: ClientOptions = {}) {
 	return createClient(testEnv().url, key, {
 		...options,
 		auth: { persistSession: false, autoRefreshToken: false, ...options.auth },
@@ -55,7 +63,7 @@ export function client(key = testEnv().anonKey, options: ClientOptions = {}): Su
 	});
 }
 
-export function serviceClient(): SupabaseClient {
+export function serviceClient() {
 	return client(testEnv().serviceKey);
 }
 
@@ -70,7 +78,10 @@ export async function signedIn(email: string, password = DEMO_PASSWORD, options:
 let pool: pg.Pool | undefined;
 
 /** SQL as the superuser on the db port. */
-export async function sql<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, params: unknown[] = []) {
+export async function sql<R extends pg.QueryResultRow = Record<string, unknown>>(
+	text: string,
+	params: unknown[] = []
+) {
 	pool ??= new pg.Pool({ connectionString: testEnv().dbUrl, max: 4 });
 	return (await pool.query<R>(text, params)).rows;
 }
@@ -81,7 +92,10 @@ export async function closeSql(): Promise<void> {
 }
 
 /** Resolves with the first value `probe` returns that is not undefined, polling until `ms` pass. */
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, ms = 5000): Promise<T> {
+export async function eventually<T>(
+	probe: () => Promise<T | undefined> | T | undefined,
+	ms = 5000
+): Promise<T> {
 	const deadline = Date.now() + ms;
 	for (;;) {
 		const value = await probe();

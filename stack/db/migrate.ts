@@ -36,7 +36,11 @@ function where(text: string, position: number): string {
 	return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
 }
 
-async function runFile(client: pg.Client, file: string, record?: (c: pg.Client) => Promise<void>): Promise<void> {
+async function runFile(
+	client: pg.Client,
+	file: string,
+	record?: (c: pg.Client) => Promise<void>
+): Promise<void> {
 	const text = await fs.readFile(file, 'utf8');
 	await client.query('begin');
 	try {
@@ -60,7 +64,11 @@ async function runFile(client: pg.Client, file: string, record?: (c: pg.Client) 
 export async function bootstrap(client: pg.Client, log: Logger, dir = BOOTSTRAP_DIR): Promise<number> {
 	await client.query(`create schema if not exists supabase_stack;
 		create table if not exists supabase_stack.bootstrap (name text primary key, applied_at timestamptz not null default now())`);
-	const done = new Set((await client.query<{ name: string }>('select name from supabase_stack.bootstrap')).rows.map((r) => r.name));
+	const done = new Set(
+		(await client.query<{ name: string }>('select name from supabase_stack.bootstrap')).rows.map(
+			(r) => r.name
+		)
+	);
 	let applied = 0;
 	for (const name of await sqlFiles(dir)) {
 		if (done.has(name)) continue;
@@ -80,9 +88,9 @@ export async function migrate(client: pg.Client, supabaseDir: string, log: Logge
 		alter table supabase_migrations.schema_migrations add column if not exists statements text[];
 		alter table supabase_migrations.schema_migrations add column if not exists name text`);
 	const applied = new Set(
-		(await client.query<{ version: string }>('select version from supabase_migrations.schema_migrations')).rows.map(
-			(r) => r.version
-		)
+		(
+			await client.query<{ version: string }>('select version from supabase_migrations.schema_migrations')
+		).rows.map((r) => r.version)
 	);
 	const dir = path.join(supabaseDir, 'migrations');
 	const done: string[] = [];
@@ -98,11 +106,10 @@ export async function migrate(client: pg.Client, supabaseDir: string, log: Logge
 		const text = await fs.readFile(full, 'utf8');
 		await runFile(client, full, (c) =>
 			c
-				.query('insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)', [
-					version,
-					name,
-					[text]
-				])
+				.query(
+					'insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)',
+					[version, name, [text]]
+				)
 				.then(() => undefined)
 		);
 		log.info(`applied migration ${file}`);

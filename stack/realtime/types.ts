@@ -47,7 +47,7 @@ export type ClientPush =
 
 /** A broadcast to fan out on a topic: either plain JSON, or a user payload kept as bytes. */
 export type OutgoingBroadcast =
-	| { kind: 'json'; event: string; payload: Json; meta?: JsonObject }
+	| { kind: 'json'; body: JsonObject /* {type: 'broadcast', event, payload, ...} */ }
 	| { kind: 'bytes'; event: string; encoding: PayloadEncoding; data: Buffer };
 
 export type ReplyStatus = 'ok' | 'error';

@@ -20,6 +20,8 @@ export default async function setup(project: TestProject) {
 	const test = await startTestStack();
 	Object.assign(process.env, test.env);
 	project.provide('supabaseEnv', test.env);
-	console.log(`test stack on ${test.env.SUPABASE_URL} (db ${test.env.SUPABASE_DB_URL}) in ${Math.round(performance.now() - started)} ms`);
+	console.log(
+		`test stack on ${test.env.SUPABASE_URL} (db ${test.env.SUPABASE_DB_URL}) in ${Math.round(performance.now() - started)} ms`
+	);
 	return () => test.dispose();
 }

@@ -1,0 +1,16 @@
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import pg from 'pg';
+import { createRest } from './stack/rest/index.ts';
+import { roleForApiKey } from './stack/keys.ts';
+import { loadConfig } from './stack/config.ts';
+import { createLogger } from './stack/log.ts';
+import type { GatewayEnv } from './stack/gateway/env.ts';
+const config = { ...loadConfig({}), dbUrl: 'postgresql://postgres:postgres@127.0.0.1:55999/postgres' };
+const pool = new pg.Pool({ connectionString: config.dbUrl, max: 5 });
+const rest = await createRest({ config, pool, log: createLogger('debug', 'rest') });
+const app = new Hono<GatewayEnv>();
+app.use('*', async (c, next) => { const k = c.req.header('apikey') ?? ''; const r = await roleForApiKey(k, config.jwtSecret); c.set('apiKeyRole', r ?? 'anon'); return next(); });
+app.route('/rest/v1', rest.app);
+serve({ fetch: app.fetch, port: 55998, hostname: '127.0.0.1' });
+console.log('listening');

@@ -1,0 +1,22 @@
+import type { Session, SupabaseClient, User } from '@supabase/supabase-js';
+
+declare global {
+	namespace App {
+		interface Locals {
+			supabase: SupabaseClient;
+			/** The session validated with the auth server (getUser), or nulls. */
+			safeGetSession: () => Promise<{ session: Session | null; user: User | null }>;
+			session: Session | null;
+			user: User | null;
+		}
+		interface PageData {
+			session: Session | null;
+			user: User | null;
+		}
+		// interface Error {}
+		// interface PageState {}
+		// interface Platform {}
+	}
+}
+
+export {};

@@ -1,0 +1,60 @@
+import { createServerClient } from '@supabase/ssr';
+import { redirect, type Handle } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
+import { publicSettings } from '$lib/env';
+
+/** A Supabase client per request, reading and writing the auth cookies. */
+const supabase: Handle = async ({ event, resolve }) => {
+	const { url, key } = publicSettings();
+	event.locals.supabase = createServerClient(url, key, {
+		cookies: {
+			getAll: () => event.cookies.getAll(),
+			setAll: (cookiesToSet, headers) => {
+				for (const { name, value, options } of cookiesToSet) {
+					event.cookies.set(name, value, { ...options, path: '/' });
+				}
+				event.setHeaders(headers);
+			}
+		}
+	});
+
+	// The cookie alone is not proof: getUser() asks the auth server to validate the token.
+	event.locals.safeGetSession = async () => {
+		const {
+			data: { session }
+		} = await event.locals.supabase.auth.getSession();
+		if (!session) return { session: null, user: null };
+		const {
+			data: { user },
+			error
+		} = await event.locals.supabase.auth.getUser();
+		if (error || !user) return { session: null, user: null };
+		return { session, user };
+	};
+
+	return resolve(event, {
+		filterSerializedResponseHeaders: (name) => name === 'content-range' || name === 'x-supabase-api-version'
+	});
+};
+
+const PUBLIC_PATHS = ['/login', '/signup'];
+
+/** Signed-out visitors go to /login (and come back afterwards); signed-in ones skip it. */
+const authGuard: Handle = async ({ event, resolve }) => {
+	const { session, user } = await event.locals.safeGetSession();
+	event.locals.session = session;
+	event.locals.user = user;
+
+	const path = event.url.pathname;
+	const isPublic = PUBLIC_PATHS.includes(path);
+	if (!user && !isPublic && path !== '/logout') {
+		const back = path + event.url.search;
+		redirect(303, back === '/' ? '/login' : `/login?redirectTo=${encodeURIComponent(back)}`);
+	}
+	if (user && isPublic && event.request.method === 'GET') {
+		redirect(303, '/');
+	}
+	return resolve(event);
+};
+
+export const handle = sequence(supabase, authGuard);

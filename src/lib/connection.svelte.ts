@@ -1,0 +1,90 @@
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+export interface ConnectionInputs {
+	online: boolean;
+	/** Last subscribe status per channel (SUBSCRIBED, CHANNEL_ERROR, TIMED_OUT, CLOSED, or '' before any). */
+	channels: Record<string, string>;
+	/** Whether every channel has been live at least once. */
+	everLive: boolean;
+	/** A heartbeat went unanswered (the socket is probably dead even if no channel noticed yet). */
+	heartbeatLost: boolean;
+}
+
+/** What the connection indicator says, from what the browser and the channels report. */
+export function connectionState({ online, channels, everLive, heartbeatLost }: ConnectionInputs): ConnectionState {
+	if (!online) return 'offline';
+	const statuses = Object.values(channels);
+	const allLive = statuses.length > 0 && statuses.every((s) => s === 'SUBSCRIBED');
+	if (allLive && !heartbeatLost) return 'live';
+	return everLive ? 'reconnecting' : 'connecting';
+}
+
+export const CONNECTION_LABEL: Record<ConnectionState, string> = {
+	connecting: 'Connecting…',
+	live: 'Live',
+	reconnecting: 'Reconnecting…',
+	offline: 'Offline'
+};
+
+/** The page's connection to Realtime: channel statuses, socket heartbeats, and the last sync time. */
+export class Connection {
+	#channels = $state<Record<string, string>>({});
+	#online = $state(true);
+	#everLive = $state(false);
+	#heartbeatLost = $state(false);
+	/** When the inbox last finished catching up with the database. */
+	lastSync = $state<Date | null>(null);
+
+	state: ConnectionState = $derived(
+		connectionState({
+			online: this.#online,
+			channels: this.#channels,
+			everLive: this.#everLive,
+			heartbeatLost: this.#heartbeatLost
+		})
+	);
+	label = $derived(CONNECTION_LABEL[this.state]);
+
+	/** Register a channel before it subscribes, so "live" waits for all of them. */
+	track(name: string): void {
+		this.#channels = { ...this.#channels, [name]: '' };
+	}
+
+	untrack(name: string): void {
+		const { [name]: _, ...rest } = this.#channels;
+		this.#channels = rest;
+	}
+
+	channel(name: string, status: string): void {
+		this.#channels = { ...this.#channels, [name]: status };
+		if (status === 'SUBSCRIBED') {
+			this.#heartbeatLost = false;
+			if (Object.values(this.#channels).every((s) => s === 'SUBSCRIBED')) this.#everLive = true;
+		}
+	}
+
+	heartbeat(status: string): void {
+		if (status === 'ok') this.#heartbeatLost = false;
+		else if (status === 'timeout' || status === 'error') this.#heartbeatLost = true;
+	}
+
+	synced(at = new Date()): void {
+		this.lastSync = at;
+	}
+
+	/** Follow the browser's online/offline events; returns the cleanup. */
+	watchNetwork(onBackOnline: () => void): () => void {
+		this.#online = navigator.onLine;
+		const online = () => {
+			this.#online = true;
+			onBackOnline();
+		};
+		const offline = () => (this.#online = false);
+		addEventListener('online', online);
+		addEventListener('offline', offline);
+		return () => {
+			removeEventListener('online', online);
+			removeEventListener('offline', offline);
+		};
+	}
+}

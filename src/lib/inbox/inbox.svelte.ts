@@ -1,0 +1,373 @@
+import type { RealtimeChannel, RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
+import { NOTIFICATION_COLUMNS, type InboxView, type Notification } from '$lib/types';
+import type { Connection } from '$lib/connection.svelte';
+import { matchesView, newerThan, type Cursor } from './cursor';
+import { countUnread, fetchPage, viewQuery, type Page } from './query';
+import { InboxWindow, type Change } from './window';
+
+const isUnread = (r: Pick<Notification, 'read_at' | 'archived_at'>) => r.read_at === null && r.archived_at === null;
+/** How far before the last sync a catch-up looks, for transactions that committed late. */
+const SYNC_MARGIN_MS = 5_000;
+const CATCH_UP_LIMIT = 200;
+
+export interface InboxInit extends Page {
+	view: InboxView;
+	unread: number;
+}
+
+/**
+ * The signed-in user's notifications: the loaded window of the current view, live changes from one
+ * filtered channel, a catch-up after every (re)subscribe, and the unread count.
+ */
+export class Inbox {
+	rows = $state.raw<readonly Notification[]>([]);
+	hasMore = $state(false);
+	view = $state<InboxView>({ tab: 'all', category: null, query: '' });
+	unread = $state(0);
+	/** A view is loading from scratch (show skeleton rows). */
+	loading = $state(false);
+	loadingMore = $state(false);
+	/** Ids that arrived live, for a brief highlight. */
+	fresh = $state.raw<ReadonlySet<string>>(new Set());
+	error = $state<string | null>(null);
+
+	#supabase: SupabaseClient;
+	#userId: string;
+	#window: InboxWindow;
+	#viewToken = 0;
+	#unreadOf = new Map<string, boolean>();
+	#announced = new Set<string>();
+	#catchUpRunning = false;
+	#catchUpAgain = false;
+	#recountTimer: ReturnType<typeof setTimeout> | undefined;
+	#channel: RealtimeChannel | null = null;
+	#onArrival: (row: Notification) => void = () => {};
+	#connection: Connection | null = null;
+
+	constructor(supabase: SupabaseClient, userId: string, init: InboxInit) {
+		this.#supabase = supabase;
+		this.#userId = userId;
+		this.view = init.view;
+		this.unread = init.unread;
+		this.#window = this.#newWindow(init.view);
+		this.#window.reset(init.rows, init.hasMore);
+		this.#remember(init.rows);
+		this.#publish();
+	}
+
+	get userId(): string {
+		return this.#userId;
+	}
+
+	/** Open the inbox channel. `onArrival` runs once per notification inserted while we watch. */
+	connect(connection: Connection, onArrival: (row: Notification) => void): () => void {
+		this.#connection = connection;
+		this.#onArrival = onArrival;
+		connection.track('inbox');
+		const channel = this.#supabase
+			.channel(`inbox:${this.#userId}`)
+			.on(
+				'postgres_changes',
+				{ event: '*', schema: 'public', table: 'notifications', filter: `user_id=eq.${this.#userId}` },
+				(payload: RealtimePostgresChangesPayload<Notification>) => void this.#onChange(payload)
+			)
+			// The server confirms the database subscription separately; rows committed before that are caught up here.
+			.on('system', {}, (payload: { extension?: string; status?: string }) => {
+				if (payload?.extension === 'postgres_changes' && payload.status === 'ok') void this.catchUp();
+			})
+			.subscribe((status) => {
+				connection.channel('inbox', status);
+				if (status === 'SUBSCRIBED') void this.catchUp();
+			});
+		this.#channel = channel;
+		return () => {
+			clearTimeout(this.#recountTimer);
+			connection.untrack('inbox');
+			this.#channel = null;
+			void this.#supabase.removeChannel(channel);
+		};
+	}
+
+	/** Switch tab, category or search: reload the first page, keeping live changes that arrive meanwhile. */
+	async setView(view: InboxView): Promise<void> {
+		const token = ++this.#viewToken;
+		this.view = view;
+		this.loading = true;
+		this.error = null;
+		const next = this.#newWindow(view);
+		next.beginCatchUp();
+		this.#window = next;
+		try {
+			const page = await fetchPage(this.#supabase, this.#userId, view);
+			if (token !== this.#viewToken) return;
+			next.reset(page.rows, page.hasMore);
+			this.#remember(page.rows);
+		} catch (e) {
+			if (token === this.#viewToken) this.error = describe(e, 'load your notifications');
+		} finally {
+			if (token === this.#viewToken) {
+				next.finishCatchUp(null);
+				this.loading = false;
+				this.#publish();
+			}
+		}
+	}
+
+	/** Next page with the keyset cursor (infinite scroll). */
+	async loadMore(): Promise<void> {
+		const w = this.#window;
+		if (this.loadingMore || this.loading || !w.hasMore || !w.tail) return;
+		this.loadingMore = true;
+		try {
+			const page = await fetchPage(this.#supabase, this.#userId, this.view, w.tail);
+			if (w !== this.#window) return;
+			w.appendPage(page.rows, page.hasMore);
+			this.#remember(page.rows);
+			this.#publish();
+		} catch (e) {
+			this.error = describe(e, 'load older notifications');
+		} finally {
+			this.loadingMore = false;
+		}
+	}
+
+	/**
+	 * Ask the database what changed while we were away: rows newer than the newest held, rows updated
+	 * since the last sync, and the current state of every loaded id (which reveals deletes). Live changes
+	 * that arrive meanwhile are buffered and applied after, merged by id.
+	 */
+	async catchUp(): Promise<void> {
+		if (this.#catchUpRunning) {
+			this.#catchUpAgain = true;
+			return;
+		}
+		this.#catchUpRunning = true;
+		const w = this.#window;
+		w.beginCatchUp();
+		let ok = false;
+		try {
+			const ids = w.ids();
+			const newest = w.newest;
+			const since = w.syncMark;
+			const [fresh, changed, present, unread] = await Promise.all([
+				this.#newerThan(newest),
+				since ? this.#updatedSince(new Date(since / 1000 - SYNC_MARGIN_MS).toISOString()) : [],
+				this.#current(ids),
+				countUnread(this.#supabase, this.#userId)
+			]);
+			if (w !== this.#window) return;
+			if (fresh.length >= CATCH_UP_LIMIT) {
+				// Away for long: start the view over rather than leave a hole in the middle.
+				const page = await fetchPage(this.#supabase, this.#userId, this.view);
+				w.reset(page.rows, page.hasMore);
+				this.#remember(page.rows);
+			}
+			const rows = [...fresh, ...changed, ...present];
+			w.finishCatchUp({ rows, checked: ids, present: new Set(present.map((r) => r.id)) });
+			this.#remember(rows);
+			this.unread = unread;
+			ok = true;
+		} catch (e) {
+			this.error = describe(e, 'catch up');
+		} finally {
+			if (w.catchingUp) w.finishCatchUp(null);
+			this.#publish();
+			this.#catchUpRunning = false;
+			if (ok) {
+				this.error = null;
+				this.#connection?.synced();
+			}
+			if (this.#catchUpAgain) {
+				this.#catchUpAgain = false;
+				void this.catchUp();
+			}
+		}
+	}
+
+	async setRead(id: string, read: boolean): Promise<void> {
+		const read_at = read ? new Date().toISOString() : null;
+		await this.#update(id, { read_at }, read ? 'mark it read' : 'mark it unread');
+	}
+
+	toggleRead(id: string): Promise<void> {
+		const row = this.#window.get(id);
+		return this.setRead(id, row ? row.read_at === null : true);
+	}
+
+	async setArchived(id: string, archived: boolean): Promise<void> {
+		const archived_at = archived ? new Date().toISOString() : null;
+		await this.#update(id, { archived_at }, archived ? 'archive it' : 'move it back to the inbox');
+	}
+
+	async remove(id: string): Promise<void> {
+		const before = this.#window.forget(id);
+		if (before && isUnread(before)) this.unread = Math.max(0, this.unread - 1);
+		this.#publish();
+		const { error } = await this.#supabase.from('notifications').delete().eq('id', id);
+		if (error) {
+			this.error = describe(error, 'delete it');
+			void this.catchUp();
+		}
+	}
+
+	/** Mark every unread notification read in one request. */
+	async markAllRead(): Promise<void> {
+		const now = new Date().toISOString();
+		const previous = this.unread;
+		for (const row of this.#window.rows) if (row.read_at === null) this.#window.patch(row.id, { read_at: now });
+		this.unread = 0;
+		this.#publish();
+		let { error } = await this.#supabase.rpc('mark_all_read');
+		if (error?.code === 'PGRST202') {
+			// No such function on this database: one filtered update does the same.
+			({ error } = await this.#supabase
+				.from('notifications')
+				.update({ read_at: now })
+				.eq('user_id', this.#userId)
+				.is('read_at', null));
+		}
+		if (error) {
+			this.unread = previous;
+			this.error = describe(error, 'mark everything read');
+			void this.catchUp();
+		}
+	}
+
+	/** Forget the highlight of rows that arrived live. */
+	settle(id: string): void {
+		if (!this.fresh.has(id)) return;
+		const next = new Set(this.fresh);
+		next.delete(id);
+		this.fresh = next;
+	}
+
+	async #update(id: string, fields: Partial<Notification>, what: string): Promise<void> {
+		const before = this.#window.patch(id, fields);
+		if (before) {
+			const after = { ...before, ...fields };
+			this.unread = Math.max(0, this.unread + Number(isUnread(after)) - Number(isUnread(before)));
+			this.#unreadOf.set(id, isUnread(after));
+		}
+		this.#publish();
+		const { error } = await this.#supabase.from('notifications').update(fields).eq('id', id);
+		if (error) {
+			this.error = describe(error, what);
+			void this.catchUp();
+		}
+	}
+
+	async #onChange(payload: RealtimePostgresChangesPayload<Notification>): Promise<void> {
+		let change: Change;
+		if (payload.eventType === 'DELETE') {
+			const id = payload.old.id;
+			if (!id) return;
+			change = { type: 'DELETE', id };
+		} else {
+			let row = payload.new;
+			if (payload.errors?.length) {
+				// The server left values out (payload too large): read the row itself.
+				const { data } = await this.#supabase.from('notifications').select(NOTIFICATION_COLUMNS).eq('id', row.id).maybeSingle<Notification>();
+				if (!data) return;
+				row = data;
+			}
+			change = { type: payload.eventType, row };
+		}
+		this.#countChange(change, payload.eventType === 'UPDATE' ? payload.old : undefined);
+		const outcome = this.#window.apply(change);
+		if (change.type === 'INSERT' && !this.#announced.has(change.row.id)) {
+			this.#announced.add(change.row.id);
+			if (outcome === 'inserted' || this.#window.catchingUp) this.fresh = new Set([...this.fresh, change.row.id]);
+			this.#onArrival(change.row);
+		}
+		this.#publish();
+	}
+
+	/** Keep the unread count exact from events when the previous state is known, else recount. */
+	#countChange(change: Change, old: Partial<Notification> | undefined): void {
+		const id = change.type === 'DELETE' ? change.id : change.row.id;
+		let before = this.#unreadOf.get(id);
+		if (before === undefined && old && 'read_at' in old && 'archived_at' in old) {
+			before = isUnread(old as Notification);
+		}
+		const after = change.type === 'DELETE' ? false : isUnread(change.row);
+		if (change.type === 'INSERT') before = false;
+		if (before === undefined) {
+			this.#scheduleRecount();
+		} else {
+			this.unread = Math.max(0, this.unread + Number(after) - Number(before));
+		}
+		if (change.type === 'DELETE') this.#unreadOf.delete(id);
+		else this.#unreadOf.set(id, after);
+	}
+
+	#scheduleRecount(): void {
+		clearTimeout(this.#recountTimer);
+		this.#recountTimer = setTimeout(async () => {
+			try {
+				this.unread = await countUnread(this.#supabase, this.#userId);
+			} catch {
+				// The next catch-up recounts.
+			}
+		}, 300);
+	}
+
+	async #newerThan(newest: Cursor | null): Promise<Notification[]> {
+		let q = viewQuery(this.#supabase, this.#userId, this.view);
+		if (newest) q = q.or(newerThan(newest));
+		const { data, error } = await q
+			.order('created_at', { ascending: false })
+			.order('id', { ascending: false })
+			.limit(CATCH_UP_LIMIT)
+			.overrideTypes<Notification[], { merge: false }>();
+		if (error) throw error;
+		return data;
+	}
+
+	async #updatedSince(since: string): Promise<Notification[]> {
+		const { data, error } = await viewQuery(this.#supabase, this.#userId, this.view)
+			.gt('updated_at', since)
+			.order('updated_at', { ascending: false })
+			.limit(CATCH_UP_LIMIT)
+			.overrideTypes<Notification[], { merge: false }>();
+		if (error) throw error;
+		return data;
+	}
+
+	/** The current version of the given rows; ids that are missing were deleted. */
+	async #current(ids: string[]): Promise<Notification[]> {
+		const chunks: string[][] = [];
+		for (let i = 0; i < ids.length; i += 100) chunks.push(ids.slice(i, i + 100));
+		const results = await Promise.all(
+			chunks.map(async (chunk) => {
+				const { data, error } = await this.#supabase
+					.from('notifications')
+					.select(NOTIFICATION_COLUMNS)
+					.in('id', chunk)
+					.overrideTypes<Notification[], { merge: false }>();
+				if (error) throw error;
+				return data;
+			})
+		);
+		return results.flat();
+	}
+
+	#newWindow(view: InboxView): InboxWindow {
+		return new InboxWindow((row) => matchesView(row, view));
+	}
+
+	#remember(rows: Notification[]): void {
+		for (const row of rows) this.#unreadOf.set(row.id, isUnread(row));
+	}
+
+	#publish(): void {
+		this.rows = this.#window.rows;
+		this.hasMore = this.#window.hasMore;
+	}
+}
+
+function describe(error: unknown, action: string): string {
+	const offline = typeof navigator !== 'undefined' && !navigator.onLine;
+	if (offline) return `You're offline, so we couldn't ${action}. We'll catch up when you're back.`;
+	const message = error instanceof Error ? error.message : (error as { message?: string })?.message;
+	return `We couldn't ${action}${message ? ` (${message})` : ''}. Try again in a moment.`;
+}

@@ -1,0 +1,27 @@
+import { createBrowserClient, createServerClient, isBrowser } from '@supabase/ssr';
+import { publicSettings } from '$lib/env';
+import type { LayoutLoad } from './$types';
+
+export const load: LayoutLoad = async ({ data, depends, fetch }) => {
+	// Re-run when the session changes (see onAuthStateChange in +layout.svelte).
+	depends('supabase:auth');
+	const { url, key, local } = publicSettings();
+
+	const supabase = isBrowser()
+		? createBrowserClient(url, key, {
+				global: { fetch },
+				// Heartbeats from a worker keep running in background tabs, where timers are throttled.
+				realtime: { worker: true }
+			})
+		: createServerClient(url, key, {
+				global: { fetch },
+				cookies: { getAll: () => data.cookies }
+			});
+
+	// On the server the session was validated in hooks (getUser); in the browser, read it from the cookie.
+	const {
+		data: { session }
+	} = await supabase.auth.getSession();
+
+	return { supabase, session, user: data.user, local };
+};

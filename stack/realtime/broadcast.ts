@@ -1,0 +1,125 @@
+/**
+ * The topic hub: which channels listen on which topic, and fan-out to them.
+ *
+ * Public and private channels of the same name are separate topics, as in Supabase. A frame is
+ * serialized at most once per protocol version and the same Buffer goes to every socket
+ * (DESIGN-NOTES: serialize once, reuse the bytes).
+ */
+import { SERVER_EVENTS, TOPIC_PREFIX, VSN_1, VSN_2, type Vsn } from './constants.ts';
+import { PresenceTracker } from './presence.ts';
+import { encodeJsonBytesBroadcast, encodeMessage, encodeUserBroadcast } from './serializer.ts';
+import type { OutgoingBroadcast, PresenceDiff } from './types.ts';
+import { PAYLOAD_ENCODING } from './constants.ts';
+
+/** A joined channel as the hub sees it. */
+export interface Member {
+	readonly id: number;
+	readonly vsn: Vsn;
+	receivesBroadcast(): boolean;
+	receivesPresence(): boolean;
+	/** Writes a ready frame to the member's socket. */
+	send(frame: Buffer, binary: boolean): void;
+}
+
+interface Frame {
+	bytes: Buffer;
+	binary: boolean;
+}
+
+export function topicKey(subTopic: string, isPrivate: boolean): string {
+	return `${isPrivate ? 'private' : 'public'}:${subTopic}`;
+}
+
+function subTopicOf(key: string): string {
+	return key.slice(key.indexOf(':') + 1);
+}
+
+export class Hub {
+	#topics = new Map<string, Set<Member>>();
+	readonly presence: PresenceTracker;
+
+	constructor(presenceTickMs: number) {
+		this.presence = new PresenceTracker((key, diff) => this.#sendDiff(key, diff), presenceTickMs);
+	}
+
+	join(key: string, member: Member): void {
+		let members = this.#topics.get(key);
+		if (!members) {
+			members = new Set();
+			this.#topics.set(key, members);
+		}
+		members.add(member);
+	}
+
+	leave(key: string, member: Member): void {
+		const members = this.#topics.get(key);
+		if (!members) return;
+		members.delete(member);
+		if (members.size === 0) this.#topics.delete(key);
+	}
+
+	/** Sends a broadcast to the topic's members (except `from` when given); returns how many got it. */
+	broadcast(key: string, message: OutgoingBroadcast, from?: Member): number {
+		const members = this.#topics.get(key);
+		if (!members) return 0;
+		const wireTopic = TOPIC_PREFIX + subTopicOf(key);
+		const frames: Partial<Record<Vsn, Frame | null>> = {};
+		let delivered = 0;
+		for (const member of members) {
+			if (member === from || !member.receivesBroadcast()) continue;
+			let frame = frames[member.vsn];
+			if (frame === undefined) {
+				frame = broadcastFrame(member.vsn, wireTopic, message);
+				frames[member.vsn] = frame;
+			}
+			if (!frame) continue;
+			member.send(frame.bytes, frame.binary);
+			delivered++;
+		}
+		return delivered;
+	}
+
+	close(): void {
+		this.presence.close();
+		this.#topics.clear();
+	}
+
+	#sendDiff(key: string, diff: PresenceDiff): void {
+		const members = this.#topics.get(key);
+		if (!members) return;
+		const message = {
+			joinRef: null,
+			ref: null,
+			topic: TOPIC_PREFIX + subTopicOf(key),
+			event: SERVER_EVENTS.presenceDiff,
+			payload: diff
+		};
+		const frames: Partial<Record<Vsn, Buffer>> = {};
+		for (const member of members) {
+			if (!member.receivesPresence()) continue;
+			const frame = (frames[member.vsn] ??= encodeMessage(member.vsn, message));
+			member.send(frame, false);
+		}
+	}
+}
+
+/** The frame a member of protocol `vsn` gets for a broadcast; null when that protocol cannot carry it. */
+export function broadcastFrame(vsn: Vsn, wireTopic: string, message: OutgoingBroadcast): Frame | null {
+	if (message.kind === 'json') {
+		const bytes = encodeMessage(vsn, {
+			joinRef: null,
+			ref: null,
+			topic: wireTopic,
+			event: SERVER_EVENTS.broadcast,
+			payload: message.body
+		});
+		return { bytes, binary: false };
+	}
+	if (vsn === VSN_2) {
+		const bytes = encodeUserBroadcast(wireTopic, message.event, message.encoding, message.data);
+		if (bytes) return { bytes, binary: true };
+	}
+	// 1.0.0 sockets cannot represent binary payloads (Supabase drops them too).
+	if (message.encoding !== PAYLOAD_ENCODING.json) return null;
+	return { bytes: encodeJsonBytesBroadcast(vsn === VSN_1 ? VSN_1 : VSN_2, wireTopic, message.event, message.data), binary: false };
+}

@@ -1,0 +1,353 @@
+/**
+ * The Postgres changes engine: one replication stream in, per-subscriber events out.
+ *
+ *   WAL -> pgoutput (./replication.ts, ./pgoutput.ts) -> one queue in commit order
+ *       -> candidate bindings by table and eq value (./registry.ts)
+ *       -> one authorization round trip per change for all candidates (realtime.authorize_change)
+ *       -> payload per role (./payload.ts) -> deliver(ids, data)
+ *
+ * Inserts into realtime.messages (broadcast from the database) arrive on the same stream and go
+ * to onMessage listeners, in the same order.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { StackContext } from '../../context.ts';
+import {
+	ChangesError,
+	type ChangeBinding,
+	type ChangeSubscription,
+	type ChangesEngine,
+	type DeliverChange,
+	type SubscriberClaims
+} from '../changes-api.ts';
+import { buildData, errorData, ERROR_NO_PRIMARY_KEY, ERROR_RLS_FAILED, ERROR_UNAUTHORIZED, type ChangeData, type DecodedChange } from './payload.ts';
+import { pgTimeToDate, UNCHANGED_TOAST, type PgoutputMessage, type Relation, type TupleValue } from './pgoutput.ts';
+import { Registry, type ChangeType, type Entry, type Subscriber } from './registry.ts';
+import { PUBLICATIONS, ReplicationStream } from './replication.ts';
+import { TypeCache } from './types.ts';
+import { resolveBinding, SubscribeError, type ResolvedBinding } from './validate.ts';
+
+type MessageListener = Parameters<ChangesEngine['onMessage']>[0];
+type BroadcastMessage = Parameters<MessageListener>[0];
+
+interface Access {
+	rls: boolean;
+	pk: string[];
+	columns: Record<string, string[]>;
+	visible: Array<boolean | null>;
+}
+
+const AUTHORIZE_FUNCTION = 'realtime.authorize_change(oid,text,jsonb,text[],text[])';
+const BOOTSTRAP_SQL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../db/bootstrap/35-realtime-changes.sql');
+
+const isMessagesTable = (r: Relation) => r.schema === 'realtime' && (r.table === 'messages' || r.table.startsWith('messages_'));
+
+class Engine implements ChangesEngine {
+	private readonly registry = new Registry();
+	private readonly types: TypeCache;
+	private readonly stream: ReplicationStream;
+	private readonly listeners: MessageListener[] = [];
+	private readonly queue: Array<{ message: PgoutputMessage; session: number }> = [];
+	private draining = false;
+	private commitTime = 0n;
+	/** Primary key columns per relation OID, learned from authorize_change; reset on Relation messages. */
+	private readonly primaryKeys = new Map<number, string[]>();
+	private nextId = 1;
+	private closed = false;
+
+	constructor(private readonly ctx: StackContext) {
+		this.types = new TypeCache(ctx.pool);
+		this.stream = new ReplicationStream({
+			dbUrl: ctx.config.dbUrl,
+			log: ctx.log,
+			publications: () => this.ensurePublications(),
+			onMessage: (message, session) => {
+				this.queue.push({ message, session });
+				void this.drain();
+			}
+		});
+	}
+
+	async start(): Promise<void> {
+		await this.ensureAuthorizeFunction();
+		this.stream.start();
+		if (!(await this.stream.whenReady(10_000))) {
+			this.ctx.log.warn('realtime changes: replication is not running yet (is wal_level=logical?); retrying in the background');
+		}
+	}
+
+	/** Creates the publications if absent (idempotent) and returns those that exist. */
+	private async ensurePublications(): Promise<string[]> {
+		const { pool } = this.ctx;
+		const create = async (name: string, sql: string) => {
+			const { rows } = await pool.query('select 1 from pg_catalog.pg_publication where pubname = $1', [name]);
+			if (rows.length > 0) return;
+			await pool.query(sql).catch((error: { code?: string }) => {
+				if (error.code !== '42710') throw error; // created concurrently
+			});
+		};
+		await create(PUBLICATIONS[0], 'create publication supabase_realtime');
+		const { rows } = await pool.query(`select to_regclass('realtime.messages') is not null as present`);
+		await create(
+			PUBLICATIONS[1],
+			rows[0]?.present
+				? 'create publication supabase_realtime_messages_publication for table realtime.messages with (publish_via_partition_root = true)'
+				: 'create publication supabase_realtime_messages_publication'
+		);
+		return [...PUBLICATIONS];
+	}
+
+	private async ensureAuthorizeFunction(): Promise<void> {
+		const { rows } = await this.ctx.pool.query('select to_regprocedure($1) is not null as present', [AUTHORIZE_FUNCTION]);
+		if (rows[0]?.present) return;
+		// A database bootstrapped before 35-realtime-changes.sql existed.
+		await this.ctx.pool.query(await fs.readFile(BOOTSTRAP_SQL, 'utf8'));
+	}
+
+	async subscribe(bindings: ChangeBinding[], auth: SubscriberClaims, deliver: DeliverChange): Promise<ChangeSubscription> {
+		if (this.closed) throw new ChangesError('Realtime was shut down');
+		await this.stream.whenReady(5_000);
+		const subscriber: Subscriber = { auth, claimsJson: JSON.stringify(auth.claims), deliver };
+		const resolved = await this.resolveAll(bindings, auth.role);
+		let entries: Entry[] = resolved.map((binding) => ({ id: this.nextId++, subscriber, binding }));
+		for (const entry of entries) this.registry.add(entry);
+		let open = true;
+		return {
+			ids: entries.map((e) => e.id),
+			update: async (next: SubscriberClaims) => {
+				if (next.role !== subscriber.auth.role) {
+					// Another role may read other columns: validate the bindings again under it.
+					const again = await this.resolveAll(bindings, next.role);
+					if (!open) return;
+					for (const entry of entries) this.registry.remove(entry);
+					entries = entries.map((entry, i) => ({ ...entry, binding: again[i] }));
+					for (const entry of entries) this.registry.add(entry);
+				}
+				subscriber.auth = next;
+				subscriber.claimsJson = JSON.stringify(next.claims);
+			},
+			close: () => {
+				open = false;
+				for (const entry of entries) this.registry.remove(entry);
+			}
+		};
+	}
+
+	private async resolveAll(bindings: ChangeBinding[], role: string): Promise<ResolvedBinding[]> {
+		const resolved: ResolvedBinding[] = [];
+		try {
+			for (const binding of bindings) resolved.push(await resolveBinding(this.ctx.pool, binding, role));
+		} catch (error) {
+			if (error instanceof SubscribeError) throw new ChangesError(error.message);
+			throw new ChangesError(
+				`Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: ${(error as Error).message}`
+			);
+		}
+		return resolved;
+	}
+
+	onMessage(listener: MessageListener): void {
+		this.listeners.push(listener);
+	}
+
+	async close(): Promise<void> {
+		this.closed = true;
+		this.queue.length = 0;
+		await this.stream.close();
+	}
+
+	private async drain(): Promise<void> {
+		if (this.draining) return;
+		this.draining = true;
+		try {
+			while (this.queue.length > 0 && !this.closed) {
+				const item = this.queue.shift()!;
+				try {
+					await this.process(item.message);
+				} catch (error) {
+					this.ctx.log.error(`realtime changes: dropped a change: ${(error as Error).stack ?? error}`);
+				}
+			}
+		} finally {
+			this.draining = false;
+		}
+	}
+
+	private async process(message: PgoutputMessage): Promise<void> {
+		switch (message.tag) {
+			case 'begin':
+				this.commitTime = message.commitTime;
+				return;
+			case 'relation':
+				this.primaryKeys.delete(message.relation.oid);
+				await this.types.ensure(message.relation.columns.map((c) => c.typeOid));
+				return;
+			case 'insert':
+				if (isMessagesTable(message.relation)) return this.relayMessage(message.relation, message.newTuple);
+				return this.route(message.relation, 'INSERT', message.newTuple, null, false);
+			case 'update':
+				if (isMessagesTable(message.relation)) return;
+				return this.route(message.relation, 'UPDATE', message.newTuple, message.oldTuple, message.oldIsKeyOnly);
+			case 'delete':
+				if (isMessagesTable(message.relation)) return;
+				return this.route(message.relation, 'DELETE', null, message.oldTuple, message.oldIsKeyOnly);
+			default:
+				return;
+		}
+	}
+
+	private relayMessage(relation: Relation, tuple: TupleValue[]): void {
+		const row = new Map<string, string | null>();
+		relation.columns.forEach((c, i) => {
+			const v = tuple[i];
+			row.set(c.name, v === UNCHANGED_TOAST ? null : v);
+		});
+		let payload: unknown = null;
+		try {
+			payload = JSON.parse(row.get('payload') ?? 'null');
+		} catch {
+			payload = row.get('payload');
+		}
+		const msg: BroadcastMessage = {
+			topic: row.get('topic') ?? '',
+			event: row.get('event') ?? '',
+			payload,
+			private: row.get('private') === 't',
+			extension: row.get('extension') ?? 'broadcast'
+		};
+		for (const listener of this.listeners) {
+			try {
+				listener(msg);
+			} catch (error) {
+				this.ctx.log.error(`realtime changes: message listener failed: ${(error as Error).message}`);
+			}
+		}
+	}
+
+	private async route(
+		relation: Relation,
+		type: ChangeType,
+		newTuple: TupleValue[] | null,
+		oldTuple: TupleValue[] | null,
+		oldIsKeyOnly: boolean
+	): Promise<void> {
+		if (!this.registry.listens(relation.schema, relation.table)) return;
+		const newValues = newTuple ? new Map(relation.columns.map((c, i) => [c.name, newTuple[i]] as const)) : null;
+		let oldValues: Map<string, string | null> | null = null;
+		if (oldTuple) {
+			oldValues = new Map();
+			relation.columns.forEach((c, i) => {
+				const v = oldTuple[i];
+				if ((oldIsKeyOnly && !c.isKey) || v === UNCHANGED_TOAST) return;
+				oldValues!.set(c.name, v);
+			});
+		}
+		// Filters see the new row (the old one for DELETE); values the server did not resend are absent.
+		const filterRow = new Map<string, string | null>();
+		if (type === 'DELETE') for (const [k, v] of oldValues ?? []) filterRow.set(k, v);
+		else for (const [k, v] of newValues ?? []) if (v !== UNCHANGED_TOAST) filterRow.set(k, v);
+
+		const entries = this.registry.match(relation.schema, relation.table, type, filterRow);
+		if (entries.length === 0) return;
+
+		const change: DecodedChange = {
+			relation,
+			type,
+			commitTimestamp: pgTimeToDate(this.commitTime).toISOString(),
+			newValues,
+			oldValues
+		};
+		const deliveries = await this.authorize(change, entries, filterRow);
+		for (const [subscriber, { ids, data }] of deliveries) {
+			try {
+				subscriber.deliver(ids, data);
+			} catch (error) {
+				this.ctx.log.error(`realtime changes: delivery failed: ${(error as Error).message}`);
+			}
+		}
+		this.ctx.log.debug(
+			`realtime changes: ${type} ${relation.schema}.${relation.table} to ${deliveries.size} subscriber(s), ` +
+				`${Date.now() - pgTimeToDate(this.commitTime).getTime()} ms after commit`
+		);
+	}
+
+	/** One database round trip decides, for every candidate, what (if anything) it receives. */
+	private async authorize(
+		change: DecodedChange,
+		entries: Entry[],
+		row: Map<string, string | null>
+	): Promise<Map<Subscriber, { ids: number[]; data: ChangeData }>> {
+		const { relation, type } = change;
+		// One check per distinct (role, claims), not per binding.
+		const candidates = new Map<string, number>();
+		const roles: string[] = [];
+		const claims: string[] = [];
+		for (const { subscriber } of entries) {
+			const key = `${subscriber.auth.role}\u0000${subscriber.claimsJson}`;
+			if (candidates.has(key)) continue;
+			candidates.set(key, roles.length);
+			roles.push(subscriber.auth.role);
+			claims.push(subscriber.claimsJson);
+		}
+		const knownPk = this.primaryKeys.get(relation.oid);
+		const keySource = type === 'DELETE' ? change.oldValues ?? new Map() : row;
+		const pkValues: Record<string, string | null> = {};
+		for (const [name, value] of keySource) if (!knownPk || knownPk.includes(name)) pkValues[name] = value;
+
+		const { rows } = await this.ctx.pool.query<{ access: string | null }>(
+			'select realtime.authorize_change($1, $2, $3, $4, $5)::text as access',
+			[relation.oid, type, JSON.stringify(pkValues), roles, claims]
+		);
+		const out = new Map<Subscriber, { ids: number[]; data: ChangeData }>();
+		if (!rows[0]?.access) return out; // table dropped meanwhile
+		const access = JSON.parse(rows[0].access) as Access;
+		this.primaryKeys.set(relation.oid, access.pk);
+
+		const primaryKey = new Set(access.pk);
+		const perRole = new Map<string, ChangeData>();
+		const errors = new Map<string, ChangeData>();
+		const errorFor = (text: string) => {
+			let data = errors.get(text);
+			if (!data) errors.set(text, (data = errorData(change, text)));
+			return data;
+		};
+		for (const entry of entries) {
+			const { role } = entry.subscriber.auth;
+			const selectable = access.columns[role] ?? [];
+			let data: ChangeData | undefined;
+			if (type !== 'DELETE' && access.pk.length === 0) data = errorFor(ERROR_NO_PRIMARY_KEY);
+			else if (type !== 'DELETE' && !access.pk.every((c) => selectable.includes(c))) data = errorFor(ERROR_UNAUTHORIZED);
+			else {
+				if (access.rls && type !== 'DELETE') {
+					const visible = access.visible[candidates.get(`${role}\u0000${entry.subscriber.claimsJson}`)!];
+					if (visible === false || visible === undefined) continue;
+					if (visible === null) data = errorFor(ERROR_RLS_FAILED);
+				}
+				if (!data) {
+					data = perRole.get(role);
+					if (!data) {
+						data = buildData(change, this.types, {
+							selectable,
+							primaryKey,
+							rlsEnabled: access.rls,
+							maxRecordBytes: this.ctx.config.realtime.maxChangePayloadBytes
+						});
+						perRole.set(role, data);
+					}
+				}
+			}
+			const delivery = out.get(entry.subscriber);
+			if (delivery) {
+				if (!delivery.ids.includes(entry.id)) delivery.ids.push(entry.id);
+			} else out.set(entry.subscriber, { ids: [entry.id], data });
+		}
+		return out;
+	}
+}
+
+export async function createChangesEngine(ctx: StackContext): Promise<ChangesEngine> {
+	const engine = new Engine(ctx);
+	await engine.start();
+	return engine;
+}

@@ -1,0 +1,265 @@
+/**
+ * Subscribe-time checks, in the database and in Supabase's words: the binding must name tables of
+ * the `supabase_realtime` publication, the role must exist, and every filter must name a column
+ * the role may select, with a value of the column's type and an operator the type supports.
+ * Filter values come back canonical (the type's output text), so matching a change is a string
+ * comparison against what pgoutput sends.
+ */
+import type pg from 'pg';
+import type { ChangeBinding } from '../changes-api.ts';
+import {
+	FilterParseError,
+	inspectFilters,
+	likeToRegExp,
+	parseFilters,
+	type CompiledFilter,
+	type ParsedFilter
+} from './filters.ts';
+
+export const PUBLICATION = 'supabase_realtime';
+
+/** The settings pgoutput's walsender runs with, so canonical texts match the stream's. */
+export const OUTPUT_SETTINGS: Record<string, string> = {
+	timezone: 'UTC',
+	datestyle: 'ISO, MDY',
+	intervalstyle: 'postgres',
+	extra_float_digits: '1'
+};
+
+export interface ResolvedBinding {
+	event: ChangeBinding['event'];
+	schema: string;
+	/** '*' for every table of the schema. */
+	table: string;
+	/** Compiled filters per "schema.table" key of each matching publication table. */
+	filtersByTable: Map<string, CompiledFilter[]>;
+	/** Canonical value of the first non-negated eq filter, to index the binding by. */
+	eq?: { column: string; value: string };
+}
+
+export class SubscribeError extends Error {}
+
+const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);
+
+export const tableKey = (schema: string, table: string) => `${schema}\u0000${table}`;
+
+const SQLSTATE_NAMES: Record<string, string> = {
+	P0001: 'raise_exception',
+	'22P02': 'invalid_text_representation',
+	'22007': 'invalid_datetime_format',
+	'22008': 'datetime_field_overflow',
+	'22003': 'numeric_value_out_of_range',
+	'22001': 'string_data_right_truncation',
+	'22023': 'invalid_parameter_value',
+	'2201B': 'invalid_regular_expression',
+	'42883': 'undefined_function',
+	'42704': 'undefined_object',
+	'42703': 'undefined_column',
+	'42P01': 'undefined_table',
+	'42501': 'insufficient_privilege',
+	'42846': 'cannot_coerce',
+	'42804': 'datatype_mismatch'
+};
+
+/** Postgrex.Error's message: "ERROR 22P02 (invalid_text_representation) invalid input syntax ...". */
+function postgrexMessage(error: unknown): string {
+	const e = error as pg.DatabaseError;
+	if (!e || typeof e.code !== 'string') return String((error as Error)?.message ?? error);
+	const name = SQLSTATE_NAMES[e.code] ?? e.code.toLowerCase();
+	return `${e.severity ?? 'ERROR'} ${e.code} (${name}) ${e.message}` + (e.detail ? `\n\n${e.detail}` : '');
+}
+
+/** "event: *, schema: public, table: x, filters: [], select: nil" as Supabase logs its params. */
+function paramsText(b: ChangeBinding, table: string, filters: ParsedFilter[]): string {
+	return `event: ${b.event}, schema: ${b.schema}, table: ${table}, filters: ${inspectFilters(filters)}, select: nil`;
+}
+
+class RaiseException extends Error {
+	readonly code = 'P0001';
+	readonly severity = 'ERROR';
+}
+
+interface ColumnInfo {
+	type: string; // regtype text, safe to splice into SQL (catalog-quoted)
+	numeric: boolean;
+	isBool: boolean;
+}
+
+const RAW = { getTypeParser: () => (value: string) => value };
+
+async function rawQuery(client: pg.PoolClient, text: string, values: unknown[]): Promise<Array<Array<string | null>>> {
+	const result = await client.query({ text, values, rowMode: 'array', types: RAW });
+	return result.rows as Array<Array<string | null>>;
+}
+
+async function compileFilter(client: pg.PoolClient, f: ParsedFilter, col: ColumnInfo): Promise<CompiledFilter> {
+	const compiled: CompiledFilter = { column: f.column, op: f.op, negate: f.negate, value: null, numeric: col.numeric };
+	const probe = async (sqlOp: string) => {
+		try {
+			await client.query('savepoint beacon_probe');
+			await client.query(`select null::${col.type} ${sqlOp} null::${col.type}`);
+			await client.query('release savepoint beacon_probe');
+		} catch (error) {
+			await client.query('rollback to savepoint beacon_probe');
+			throw new RaiseException(
+				`operator ${f.op} is not supported on column ${f.column} of type ${col.type}: ${(error as Error).message}`
+			);
+		}
+	};
+	switch (f.op) {
+		case 'in': {
+			const rows = await rawQuery(client, `select unnest($1::${col.type}[])`, [f.value]);
+			if (rows.length > 100) throw new RaiseException('too many values for `in` filter. Maximum 100');
+			compiled.values = new Set(rows.map((r) => r[0]).filter((v): v is string => v !== null));
+			await probe('=');
+			break;
+		}
+		case 'is': {
+			if (!['null', 'true', 'false', 'unknown'].includes(f.value)) {
+				throw new RaiseException('invalid value for is filter: must be null, true, false, or unknown');
+			}
+			if (f.value !== 'null' && !col.isBool) {
+				throw new RaiseException(`is ${f.value} filter requires a boolean column, got ${col.type}`);
+			}
+			compiled.keyword = f.value as CompiledFilter['keyword'];
+			break;
+		}
+		case 'like':
+		case 'ilike':
+			await probe(f.op === 'like' ? 'like' : 'ilike');
+			compiled.pattern = likeToRegExp(f.value, f.op === 'ilike');
+			break;
+		case 'match':
+		case 'imatch': {
+			try {
+				await client.query('savepoint beacon_probe');
+				await client.query(`select '' ~ $1`, [f.value]);
+				await client.query('release savepoint beacon_probe');
+			} catch (error) {
+				await client.query('rollback to savepoint beacon_probe');
+				throw new RaiseException(`invalid regular expression for ${f.op} filter: ${(error as Error).message}`);
+			}
+			await probe(f.op === 'match' ? '~' : '~*');
+			try {
+				compiled.pattern = new RegExp(f.value, f.op === 'imatch' ? 'iu' : 'u');
+			} catch (error) {
+				throw new RaiseException(`invalid regular expression for ${f.op} filter: ${(error as Error).message}`);
+			}
+			break;
+		}
+		default: {
+			const rows = await rawQuery(client, `select $1::${col.type}`, [f.value]);
+			compiled.value = rows[0]?.[0] ?? null;
+			const sqlOp = { eq: '=', neq: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=', isdistinct: 'is distinct from' }[f.op];
+			await probe(sqlOp);
+		}
+	}
+	return compiled;
+}
+
+/** As Supabase reads a binding: unknown events mean '*', a table without schema is in public. */
+function normalize(b: ChangeBinding): ChangeBinding {
+	const upper = typeof b.event === 'string' ? b.event.toUpperCase() : '*';
+	const event = upper === 'INSERT' || upper === 'UPDATE' || upper === 'DELETE' ? upper : '*';
+	const table = typeof b.table === 'string' && b.table !== '' ? b.table : undefined;
+	const schema = typeof b.schema === 'string' && b.schema !== '' ? b.schema : 'public';
+	const filter = typeof b.filter === 'string' ? b.filter : undefined;
+	return { event, schema, table, filter };
+}
+
+/** Validates one binding for a role; throws SubscribeError with Supabase's system message text. */
+export async function resolveBinding(pool: pg.Pool, requested: ChangeBinding, role: string): Promise<ResolvedBinding> {
+	const binding = normalize(requested);
+	const table = binding.table ?? '*';
+	let parsed: ParsedFilter[];
+	try {
+		parsed = binding.table === undefined ? [] : parseFilters(binding.filter);
+	} catch (error) {
+		if (error instanceof FilterParseError) throw new SubscribeError(`Error parsing \`filter\` params: ${error.message}`);
+		throw error;
+	}
+
+	const client = await pool.connect();
+	try {
+		await client.query('begin');
+		for (const [name, value] of Object.entries(OUTPUT_SETTINGS)) {
+			await client.query('select set_config($1, $2, true)', [name, value]);
+		}
+		const tables = await client.query<{ schemaname: string; tablename: string; oid: number }>(
+			`select p.schemaname, p.tablename, c.oid::int4 as oid
+			   from pg_catalog.pg_publication_tables p
+			   join pg_catalog.pg_namespace n on n.nspname = p.schemaname
+			   join pg_catalog.pg_class c on c.relnamespace = n.oid and c.relname = p.tablename
+			  where p.pubname = $1
+			    and p.schemaname like (case $2 when '*' then '%' else $2 end) escape ''
+			    and p.tablename like (case $3 when '*' then '%' else $3 end) escape ''
+			  order by 1, 2`,
+			[PUBLICATION, binding.schema, table]
+		);
+		if (tables.rows.length === 0) {
+			throw new SubscribeError(
+				'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ' +
+					`[${paramsText(binding, table, parsed)}]`
+			);
+		}
+		try {
+			const roles = await client.query('select 1 from pg_catalog.pg_roles where rolname = $1', [role]);
+			if (roles.rows.length === 0) {
+				const e = new RaiseException(`role "${role}" does not exist`);
+				Object.assign(e, { code: '42704' });
+				throw e;
+			}
+			const filtersByTable = new Map<string, CompiledFilter[]>();
+			const indexable = new Set<string>();
+			for (const t of tables.rows) {
+				const cols = await client.query<{
+					attname: string;
+					type: string;
+					selectable: boolean;
+					typcategory: string;
+					typname: string;
+					bool: boolean;
+				}>(
+					`select a.attname, a.atttypid::regtype::text as type, bt.typname,
+					        pg_catalog.has_column_privilege($2, a.attrelid, a.attnum, 'SELECT') as selectable,
+					        bt.typcategory, bt.oid = 'boolean'::regtype as bool
+					   from pg_catalog.pg_attribute a
+					   join pg_catalog.pg_type t on t.oid = a.atttypid
+					   join pg_catalog.pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end
+					  where a.attrelid = $1 and a.attnum > 0 and not a.attisdropped`,
+					[t.oid, role]
+				);
+				const byName = new Map(cols.rows.map((c) => [c.attname, c]));
+				const compiled: CompiledFilter[] = [];
+				for (const f of parsed) {
+					const col = byName.get(f.column);
+					if (!col || !col.selectable) throw new RaiseException(`invalid column for filter ${f.column}`);
+					const numeric = col.typcategory === 'N';
+					compiled.push(await compileFilter(client, f, { type: col.type, numeric, isBool: col.bool }));
+					// Integers have one text form per value; numeric/float do not ('1.0' = '1').
+					if (!numeric || INTEGER_TYPES.has(col.typname)) indexable.add(f.column);
+				}
+				filtersByTable.set(tableKey(t.schemaname, t.tablename), compiled);
+			}
+			const first: CompiledFilter[] = filtersByTable.values().next().value ?? [];
+			const eqFilter =
+				table === '*' ? undefined : first.find((f) => f.op === 'eq' && !f.negate && f.value !== null && indexable.has(f.column));
+			return {
+				event: binding.event,
+				schema: binding.schema,
+				table,
+				filtersByTable,
+				eq: eqFilter ? { column: eqFilter.column, value: eqFilter.value as string } : undefined
+			};
+		} catch (error) {
+			if (error instanceof SubscribeError) throw error;
+			throw new SubscribeError(
+				'Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: ' +
+					`[${paramsText(binding, table, parsed)}]. Exception: ${postgrexMessage(error)}`
+			);
+		}
+	} finally {
+		await client.query('rollback').catch(() => undefined);
+		client.release();
+	}
+}

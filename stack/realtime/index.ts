@@ -1,0 +1,131 @@
+/**
+ * Supabase Realtime for the local stack: the Phoenix WebSocket at /realtime/v1/websocket
+ * (broadcast, presence, postgres changes through the changes engine) and the REST broadcast API.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Hono } from 'hono';
+import { WebSocketServer } from 'ws';
+import type { StackContext } from '../context.ts';
+import type { GatewayEnv } from '../gateway/env.ts';
+import { Hub, topicKey } from './broadcast.ts';
+import type { ChangesEngine } from './changes-api.ts';
+import { VSN_1, VSN_2, type Vsn } from './constants.ts';
+import { loadTuning, type Limits } from './limits.ts';
+import { createBroadcastApi } from './rest.ts';
+import { Connection, type SocketServer } from './socket.ts';
+import { verifyToken } from './tokens.ts';
+import type { Json } from './types.ts';
+
+export interface RealtimeService {
+	app: Hono<GatewayEnv>;
+	handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+	close(): Promise<void>;
+}
+
+const WEBSOCKET_PATH = '/realtime/v1/websocket';
+
+export async function createRealtime(ctx: StackContext): Promise<RealtimeService> {
+	const limits: Limits = { ...ctx.config.realtime, ...loadTuning() };
+	const hub = new Hub(limits.presenceTickMs);
+	let changes: ChangesEngine | null = null;
+	try {
+		// TEMPORARY until stack/realtime/changes/index.ts lands: switch to a static import then.
+		const mod = (await import('./changes/' + 'index.ts')) as {
+			createChangesEngine(ctx: StackContext): Promise<ChangesEngine>;
+		};
+		changes = await mod.createChangesEngine(ctx);
+	} catch (error) {
+		ctx.log.error('realtime: postgres changes are unavailable:', error);
+	}
+
+	const connections = new Set<Connection>();
+	const users = new Set<Connection>();
+	const server: SocketServer = {
+		ctx,
+		hub,
+		limits,
+		changes,
+		admitUser(conn) {
+			if (users.has(conn)) return true;
+			if (users.size >= limits.maxConcurrentClients) return false;
+			users.add(conn);
+			return true;
+		},
+		removeConnection(conn) {
+			connections.delete(conn);
+			users.delete(conn);
+		}
+	};
+
+	// Broadcast from the database: realtime.messages rows arrive through the replication stream.
+	changes?.onMessage((msg) => {
+		if (msg.extension !== 'broadcast') return;
+		const payload = (msg.payload ?? {}) as Json;
+		const id = isObject(payload) && typeof payload.id === 'string' ? payload.id : undefined;
+		hub.broadcast(topicKey(msg.topic, msg.private), {
+			kind: 'json',
+			body: { type: 'broadcast', event: msg.event, payload, ...(id ? { meta: { id } } : {}) }
+		});
+	});
+
+	const wss = new WebSocketServer({
+		noServer: true,
+		// Past the payload limit a broadcast is refused politely; far past it the socket is cut.
+		maxPayload: limits.maxPayloadBytes * 4 + 64 * 1024,
+		perMessageDeflate: false
+	});
+
+	// Phoenix closes sockets that stay silent (no heartbeat) for a minute.
+	const idleSweep = setInterval(() => {
+		const deadline = Date.now() - limits.idleTimeoutMs;
+		for (const conn of connections) if (conn.lastSeen < deadline) conn.terminate();
+	}, Math.max(1000, Math.min(limits.idleTimeoutMs / 4, 15_000)));
+	idleSweep.unref();
+
+	async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+		const url = new URL(req.url ?? '/', 'http://localhost');
+		if (url.pathname !== WEBSOCKET_PATH && url.pathname !== `${WEBSOCKET_PATH}/`) {
+			return refuse(socket, 404, 'Not Found');
+		}
+		const vsn = url.searchParams.get('vsn') ?? VSN_1;
+		if (vsn !== VSN_1 && vsn !== VSN_2) return refuse(socket, 400, 'Bad Request');
+		const header = req.headers['apikey'] ?? req.headers['x-api-key'];
+		const apiKey = url.searchParams.get('apikey') ?? (Array.isArray(header) ? header[0] : header);
+		if (!apiKey) return refuse(socket, 401, 'Unauthorized');
+		const check = await verifyToken(apiKey, ctx.config.jwtSecret);
+		if (!check.ok) return refuse(socket, 401, 'Unauthorized');
+		if (socket.destroyed) return;
+		wss.handleUpgrade(req, socket, head, (ws) => {
+			const conn = new Connection(server, ws, vsn as Vsn, apiKey);
+			connections.add(conn);
+		});
+	}
+
+	return {
+		app: createBroadcastApi(ctx, hub, limits),
+		handleUpgrade(req, socket, head) {
+			handleUpgrade(req, socket, head).catch((error: unknown) => {
+				ctx.log.error('realtime: upgrade failed:', error);
+				refuse(socket, 500, 'Internal Server Error');
+			});
+		},
+		async close() {
+			clearInterval(idleSweep);
+			for (const conn of connections) conn.terminate();
+			connections.clear();
+			hub.close();
+			await new Promise<void>((resolve) => wss.close(() => resolve()));
+			await changes?.close();
+		}
+	};
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+	if (socket.destroyed) return;
+	socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+}
+
+function isObject(value: unknown): value is Record<string, Json> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

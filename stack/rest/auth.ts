@@ -1,0 +1,60 @@
+// Who a REST request runs as: the verified JWT's role and claims, or the API key's role.
+// PostgREST's JWT errors (PGRST301/PGRST303) and its answers for roles it cannot switch to.
+
+import type pg from 'pg';
+import { apiKeyClaims, isOpaqueKey, JwtError, roleForApiKey, verifyJwt, type ApiKeyRole, type JwtClaims } from '../keys.ts';
+import { jwtError, RestError } from './errors.ts';
+
+/** The roles the API may switch to (Supabase's authenticator is granted exactly these). */
+export const API_ROLES: ReadonlySet<string> = new Set(['anon', 'authenticated', 'service_role']);
+
+export interface RequestIdentity {
+	role: string;
+	claims: JwtClaims;
+	/** A user or service JWT was presented (PostgREST's "authed": 42501 becomes 403, not 401). */
+	authenticated: boolean;
+}
+
+function jwtFailure(error: JwtError, token: string): RestError {
+	if (error.reason === 'expired') return jwtError('PGRST303', 'JWT expired');
+	const parts = token.split('.').length;
+	if (parts !== 3) return jwtError('PGRST301', `Expected 3 parts in JWT; got ${parts}`);
+	if (error.message.includes('signing method')) return jwtError('PGRST301', 'Wrong or unsupported encoding algorithm');
+	if (error.reason === 'invalid') return jwtError('PGRST301', 'JWT cryptographic operation failed');
+	return jwtError('PGRST301', "JWT couldn't be decoded");
+}
+
+export async function identify(
+	authorization: string | undefined,
+	apiKeyRole: ApiKeyRole | undefined,
+	secret: string,
+	db: pg.Pool
+): Promise<RequestIdentity> {
+	const match = authorization ? /^Bearer\s*(.*)$/i.exec(authorization.trim()) : null;
+	if (!match) {
+		const role = apiKeyRole ?? 'anon';
+		return { role, claims: apiKeyClaims(role), authenticated: false };
+	}
+	const token = match[1].trim();
+	if (token === '') throw jwtError('PGRST301', 'Empty JWT is sent in Authorization header');
+	if (isOpaqueKey(token)) {
+		const role = await roleForApiKey(token, secret);
+		if (!role) throw jwtError('PGRST301', 'Expected 3 parts in JWT; got 1');
+		return { role, claims: apiKeyClaims(role), authenticated: role !== 'anon' };
+	}
+	let claims: JwtClaims;
+	try {
+		claims = await verifyJwt(token, secret);
+	} catch (error) {
+		if (error instanceof JwtError) throw jwtFailure(error, token);
+		throw error;
+	}
+	const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : 'anon';
+	if (!API_ROLES.has(role)) {
+		// What Postgres answers the authenticator: an existing role it is not a member of, or no such role.
+		const exists = await db.query('select 1 from pg_roles where rolname = $1', [role]);
+		if (exists.rowCount) throw new RestError(403, '42501', `permission denied to set role "${role}"`);
+		throw new RestError(401, '22023', `role "${role}" does not exist`, null, null, { 'WWW-Authenticate': 'Bearer' });
+	}
+	return { role, claims, authenticated: role !== 'anon' };
+}

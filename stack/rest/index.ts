@@ -1,0 +1,90 @@
+/**
+ * REST: PostgREST semantics for what @supabase/postgrest-js sends, mounted at /rest/v1.
+ * parse (parse.ts) -> plan against the schema cache (plan.ts) -> one SQL statement (sql.ts)
+ * -> run in a transaction as the request's role (handlers.ts) -> PostgREST-shaped response.
+ */
+import { Hono } from 'hono';
+import pg from 'pg';
+import type { StackContext } from '../context.ts';
+import type { GatewayEnv } from '../gateway/env.ts';
+import { handleRequest } from './handlers.ts';
+import { DDL_WATCH_SQL, loadSchema, type SchemaCache } from './schema.ts';
+
+export interface RestService {
+	app: Hono<GatewayEnv>;
+	/** Re-reads the schema cache from the catalog (also done automatically after DDL). */
+	reloadSchema(): Promise<void>;
+	close(): Promise<void>;
+}
+
+/** Several DDL statements in a row (a migration) cause one reload. */
+const RELOAD_DEBOUNCE_MS = 50;
+
+export async function createRest(ctx: StackContext): Promise<RestService> {
+	const { config, log } = ctx;
+	const schemas = config.rest.schemas;
+	try {
+		await ctx.pool.query(DDL_WATCH_SQL);
+	} catch (error) {
+		log.warn(`rest: could not install the schema-reload event triggers: ${(error as Error).message}`);
+	}
+
+	const state: { cache: SchemaCache; version: number } = { cache: await loadSchema(ctx.pool, schemas), version: 0 };
+	let reloading: Promise<void> | undefined;
+	const reloadSchema = async (): Promise<void> => {
+		// Readers keep the old cache until the new one is complete.
+		const next = (reloading ??= loadSchema(ctx.pool, schemas).then((cache) => {
+			state.cache = cache;
+			state.version++;
+		}).finally(() => (reloading = undefined)));
+		await next;
+	};
+
+	// LISTEN on a dedicated connection, like PostgREST's `pgrst` channel.
+	let closed = false;
+	let listener: pg.Client | undefined;
+	let timer: NodeJS.Timeout | undefined;
+	let retry: NodeJS.Timeout | undefined;
+	const scheduleReload = () => {
+		clearTimeout(timer);
+		timer = setTimeout(() => {
+			reloadSchema().catch((error: Error) => log.warn(`rest: schema reload failed: ${error.message}`));
+		}, RELOAD_DEBOUNCE_MS);
+	};
+	const listen = async (): Promise<void> => {
+		const client = new pg.Client({ connectionString: config.dbUrl });
+		client.on('error', (error) => {
+			log.warn(`rest: schema listener lost: ${error.message}`);
+			client.end().catch(() => undefined);
+			if (!closed) retry = setTimeout(() => void listen().catch(() => undefined), 1000);
+		});
+		client.on('notification', (msg) => {
+			if (msg.channel === 'pgrst' && (msg.payload === 'reload schema' || msg.payload === '' || msg.payload === undefined)) {
+				scheduleReload();
+			}
+		});
+		await client.connect();
+		await client.query('LISTEN pgrst');
+		listener = client;
+		if (closed) await client.end();
+	};
+	await listen();
+
+	const app = new Hono<GatewayEnv>();
+	const deps = { ctx, state };
+	app.all('/rpc/:fn', (c) => handleRequest(c, deps, { rpc: c.req.param('fn') }));
+	app.all('/:relation', (c) => handleRequest(c, deps, { relation: c.req.param('relation') }));
+	app.all('*', (c) => handleRequest(c, deps, {}));
+
+	return {
+		app,
+		reloadSchema,
+		async close() {
+			closed = true;
+			clearTimeout(timer);
+			clearTimeout(retry);
+			await reloading?.catch(() => undefined);
+			await listener?.end().catch(() => undefined);
+		}
+	};
+}

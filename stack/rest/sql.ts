@@ -1,0 +1,280 @@
+// Plans -> one SQL statement each. Identifiers come from the schema cache and are quoted;
+// every value from the request (including output keys and JSON path keys) is a bind parameter.
+
+import type { ColumnRef, EmbedPlan, LevelPlan, PlannedCondition } from './plan.ts';
+import type { Column, FunctionDef, Relation } from './schema.ts';
+
+/** Quotes a catalog identifier. Never called with request text. */
+export function ident(name: string): string {
+	return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function qualified(schema: string, name: string): string {
+	return `${ident(schema)}.${ident(name)}`;
+}
+
+export class SqlBuilder {
+	readonly params: unknown[] = [];
+	private aliases = 0;
+
+	param(value: unknown): string {
+		this.params.push(value);
+		return `$${this.params.length}`;
+	}
+
+	/** Text parameter, typed so operator resolution never has to guess. */
+	text(value: string): string {
+		return `${this.param(value)}::text`;
+	}
+
+	alias(): string {
+		return ident(`t${this.aliases++}`);
+	}
+}
+
+const COMPARISON: Record<string, string> = {
+	eq: '=',
+	neq: '<>',
+	gt: '>',
+	gte: '>=',
+	lt: '<',
+	lte: '<=',
+	like: 'LIKE',
+	ilike: 'ILIKE',
+	match: '~',
+	imatch: '~*',
+	isdistinct: 'IS DISTINCT FROM',
+	cs: '@>',
+	cd: '<@',
+	ov: '&&',
+	sl: '<<',
+	sr: '>>',
+	nxr: '&<',
+	nxl: '&>',
+	adj: '-|-'
+};
+
+const TSQUERY: Record<string, string> = {
+	fts: 'to_tsquery',
+	plfts: 'plainto_tsquery',
+	phfts: 'phraseto_tsquery',
+	wfts: 'websearch_to_tsquery'
+};
+
+const IS_SQL: Record<string, string> = {
+	null: 'IS NULL',
+	not_null: 'IS NOT NULL',
+	true: 'IS TRUE',
+	false: 'IS FALSE',
+	unknown: 'IS UNKNOWN'
+};
+
+function columnExpr(b: SqlBuilder, alias: string, ref: ColumnRef): string {
+	let expr = `${alias}.${ident(ref.column.name)}`;
+	for (const step of ref.path) {
+		const key = step.index !== undefined ? `${b.param(step.index)}::int` : b.text(step.key);
+		expr = `(${expr} ${step.arrow} ${key})`;
+	}
+	return expr;
+}
+
+function conditionSql(b: SqlBuilder, alias: string, cond: PlannedCondition, embeds: Map<EmbedPlan, string>): string {
+	if (cond.type === 'logic') {
+		const inner = cond.children.map((c) => conditionSql(b, alias, c, embeds)).join(cond.op === 'and' ? ' AND ' : ' OR ');
+		return cond.negated ? `NOT (${inner})` : `(${inner})`;
+	}
+	if (cond.type === 'embedNull') {
+		return `${embeds.get(cond.embed)}."v" ${cond.isNull ? 'IS NULL' : 'IS NOT NULL'}`;
+	}
+	const lhs = columnExpr(b, alias, cond.ref);
+	const c = cond.cond;
+	let sql: string;
+	if (c.type === 'in') sql = `${lhs} = ANY(${b.param(c.values)})`;
+	else if (c.type === 'is') sql = `${lhs} ${IS_SQL[c.value]}`;
+	else if (c.type === 'fts') {
+		const config = c.config !== undefined ? `${b.param(c.config)}::regconfig, ` : '';
+		sql = `${lhs} @@ ${TSQUERY[c.op]}(${config}${b.text(c.value)})`;
+	} else if (c.quant) sql = `${lhs} ${COMPARISON[c.op]} ${c.quant.toUpperCase()}(${b.param(c.values ?? [])})`;
+	else sql = `${lhs} ${COMPARISON[c.op]} ${b.param(c.value)}`;
+	return cond.negated ? `NOT (${sql})` : sql;
+}
+
+interface CompiledLevel {
+	/** A json expression building one output object per row. */
+	object: string;
+	laterals: { sql: string; neededForFilter: boolean }[];
+	where: string[];
+	orderBy: string;
+}
+
+function compileLevel(b: SqlBuilder, level: LevelPlan, alias: string): CompiledLevel {
+	const pairs: string[] = [];
+	const laterals: CompiledLevel['laterals'] = [];
+	const embeds = new Map<EmbedPlan, string>();
+	const where: string[] = [];
+	for (const item of level.select) {
+		if (item.type === 'column') {
+			let expr = columnExpr(b, alias, item.ref);
+			if (item.cast) expr = `CAST(${expr} AS ${item.cast})`;
+			pairs.push(`(${b.text(item.key)}) : ${expr}`);
+			continue;
+		}
+		const embedAlias = b.alias();
+		embeds.set(item.embed, embedAlias);
+		laterals.push({
+			sql: `LEFT JOIN LATERAL (${embedSql(b, item.embed, alias)}) AS ${embedAlias} ON TRUE`,
+			neededForFilter: item.embed.inner
+		});
+		const value = item.embed.toOne ? `${embedAlias}."v"` : `COALESCE(${embedAlias}."v", '[]'::json)`;
+		pairs.push(`(${b.text(item.key)}) : ${value}`);
+		if (item.embed.inner) where.push(`${embedAlias}."v" IS NOT NULL`);
+	}
+	for (const cond of level.conditions) {
+		where.push(conditionSql(b, alias, cond, embeds));
+		if (cond.type === 'embedNull') {
+			const index = [...embeds.keys()].indexOf(cond.embed);
+			laterals[index].neededForFilter = true;
+		}
+	}
+	const order = level.order.map((o) => {
+		const dir = o.direction === 'desc' ? ' DESC' : o.direction === 'asc' ? ' ASC' : '';
+		const nulls = o.nulls === 'first' ? ' NULLS FIRST' : o.nulls === 'last' ? ' NULLS LAST' : '';
+		return `${columnExpr(b, alias, o.ref)}${dir}${nulls}`;
+	});
+	return {
+		object: pairs.length > 0 ? `json_object(${pairs.join(', ')})` : `'{}'::json`,
+		laterals,
+		where,
+		orderBy: order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''
+	};
+}
+
+function range(b: SqlBuilder, limit: number | undefined, offset: number | undefined): string {
+	return `${limit !== undefined ? ` LIMIT ${b.param(limit)}` : ''}${offset ? ` OFFSET ${b.param(offset)}` : ''}`;
+}
+
+const whereSql = (conds: string[]) => (conds.length > 0 ? ` WHERE ${conds.join(' AND ')}` : '');
+
+function embedSql(b: SqlBuilder, embed: EmbedPlan, parentAlias: string): string {
+	const alias = b.alias();
+	const c = compileLevel(b, embed, alias);
+	const join = embed.join.map(([parent, child]) => `${alias}.${ident(child)} = ${parentAlias}.${ident(parent)}`);
+	const rows =
+		`SELECT ${c.object} AS "v" FROM ${qualified(embed.relation.schema, embed.relation.name)} AS ${alias} ` +
+		c.laterals.map((l) => l.sql).join(' ') +
+		whereSql([...join, ...c.where]) +
+		c.orderBy +
+		range(b, embed.limit, embed.offset);
+	if (embed.toOne) return rows;
+	return `SELECT json_agg("x"."v") AS "v" FROM (${rows}) AS "x"`;
+}
+
+export interface ReadOptions {
+	/** FROM-clause item that defines alias "t0" (a relation or a function call). */
+	from: string;
+	count: boolean;
+	/** Row cap (config.rest.maxRows) applied to the root. */
+	maxRows?: number;
+}
+
+/** total (when counted), page (rows returned) and body (a JSON array, as text). */
+export function readSql(b: SqlBuilder, level: LevelPlan, options: ReadOptions): string {
+	const alias = b.alias();
+	const c = compileLevel(b, level, alias);
+	const from = `${options.from} AS ${alias}`;
+	const where = whereSql(c.where);
+	let limit = level.limit;
+	if (options.maxRows !== undefined) limit = Math.min(limit ?? options.maxRows, options.maxRows);
+	const main = `SELECT ${c.object} AS "v" FROM ${from} ${c.laterals.map((l) => l.sql).join(' ')}${where}${c.orderBy}${range(b, limit, level.offset)}`;
+	const needed = c.laterals.filter((l) => l.neededForFilter).map((l) => l.sql).join(' ');
+	const total = options.count ? `(SELECT count(*) FROM ${from} ${needed}${where})` : 'NULL::bigint';
+	return `SELECT ${total} AS "total", count(*) AS "page", COALESCE(json_agg("p"."v"), '[]')::text AS "body" FROM (${main}) AS "p"`;
+}
+
+/** Wraps a data-modifying statement (RETURNING rows) and shapes its rows like a read. */
+function mutationSql(b: SqlBuilder, level: LevelPlan, mutation: string, returning: string, representation: boolean): string {
+	if (!representation) {
+		return `WITH "pgrst_source" AS (${mutation} RETURNING 1) SELECT count(*) AS "total", count(*) AS "page", NULL::text AS "body" FROM "pgrst_source"`;
+	}
+	const alias = b.alias();
+	// The level's filters already restricted the mutation itself.
+	const c = compileLevel(b, { ...level, conditions: [] }, alias);
+	const main = `SELECT ${c.object} AS "v" FROM "pgrst_source" AS ${alias} ${c.laterals.map((l) => l.sql).join(' ')}${c.orderBy}`;
+	return `WITH "pgrst_source" AS (${mutation} RETURNING ${returning}.*) SELECT (SELECT count(*) FROM "pgrst_source") AS "total", count(*) AS "page", COALESCE(json_agg("p"."v"), '[]')::text AS "body" FROM (${main}) AS "p"`;
+}
+
+export interface InsertOptions {
+	columns: Column[];
+	/** Rows as a JSON array (bound as one parameter). */
+	rows: string;
+	rowCount: number;
+	onConflict?: { columns: string[]; action: 'merge' | 'ignore' };
+	representation: boolean;
+}
+
+export function insertSql(b: SqlBuilder, rel: Relation, level: LevelPlan, o: InsertOptions): string {
+	const target = qualified(rel.schema, rel.name);
+	let insert: string;
+	if (o.columns.length === 0) {
+		insert = o.rowCount === 0 ? `INSERT INTO ${target} SELECT * FROM ${target} WHERE false` : `INSERT INTO ${target} DEFAULT VALUES`;
+	} else {
+		const cols = o.columns.map((c) => ident(c.name)).join(', ');
+		insert = `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${target}, ${b.param(o.rows)}::json)`;
+	}
+	if (o.onConflict) {
+		const updates = o.columns.map((c) => `${ident(c.name)} = EXCLUDED.${ident(c.name)}`);
+		const conflict = `(${o.onConflict.columns.map(ident).join(', ')})`;
+		insert +=
+			o.onConflict.action === 'ignore' || updates.length === 0
+				? ` ON CONFLICT ${conflict} DO NOTHING`
+				: ` ON CONFLICT ${conflict} DO UPDATE SET ${updates.join(', ')}`;
+	}
+	return mutationSql(b, level, insert, target, o.representation);
+}
+
+export function updateSql(
+	b: SqlBuilder,
+	rel: Relation,
+	level: LevelPlan,
+	columns: Column[],
+	row: string,
+	conditions: PlannedCondition[],
+	representation: boolean
+): string {
+	const target = qualified(rel.schema, rel.name);
+	const alias = b.alias();
+	const where = whereSql(conditions.map((c) => conditionSql(b, alias, c, new Map())));
+	const mutation =
+		`UPDATE ${target} AS ${alias} SET ${columns.map((c) => `${ident(c.name)} = "pgrst_body".${ident(c.name)}`).join(', ')} ` +
+		`FROM json_populate_record(NULL::${target}, ${b.param(row)}::json) AS "pgrst_body"${where}`;
+	return mutationSql(b, level, mutation, alias, representation);
+}
+
+export function deleteSql(b: SqlBuilder, rel: Relation, level: LevelPlan, conditions: PlannedCondition[], representation: boolean): string {
+	const alias = b.alias();
+	const where = whereSql(conditions.map((c) => conditionSql(b, alias, c, new Map())));
+	return mutationSql(b, level, `DELETE FROM ${qualified(rel.schema, rel.name)} AS ${alias}${where}`, alias, representation);
+}
+
+/**
+ * The FROM item of a function call: arguments arrive as one JSON object and are typed by
+ * json_to_record with the catalog's parameter types.
+ */
+export function functionFrom(b: SqlBuilder, fn: FunctionDef, args: Record<string, unknown>, scalarColumn?: string): string {
+	const used = fn.args.filter((a) => a.name in args);
+	const call = `${qualified(fn.schema, fn.name)}(${used.map((a) => `${ident(a.name)} => "pgrst_args".${ident(a.name)}`).join(', ')})`;
+	const result = scalarColumn ? `${call} AS "pgrst_call"(${ident(scalarColumn)})` : call;
+	if (used.length === 0) return result;
+	const record = used.map((a) => `${ident(a.name)} ${a.type}`).join(', ');
+	return `json_to_record(${b.param(JSON.stringify(args))}::json) AS "pgrst_args"(${record}) CROSS JOIN LATERAL ${result}`;
+}
+
+/** A function whose result is not a relation: one JSON value (or an array of them for SETOF). */
+export function scalarCallSql(b: SqlBuilder, fn: FunctionDef, args: Record<string, unknown>): string {
+	const from = functionFrom(b, fn, args, 'pgrst_scalar');
+	if (fn.returns.kind === 'void') return `SELECT 1 AS "page", NULL::text AS "body" FROM ${from}`;
+	if (fn.returnsSet) {
+		return `SELECT count(*) AS "total", count(*) AS "page", COALESCE(json_agg("pgrst_scalar"), '[]')::text AS "body" FROM ${from}`;
+	}
+	return `SELECT 1 AS "total", 1 AS "page", to_json("pgrst_scalar")::text AS "body" FROM ${from}`;
+}
