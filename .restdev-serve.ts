@@ -14,3 +14,4 @@ app.use('*', async (c, next) => { const k = c.req.header('apikey') ?? ''; const 
 app.route('/rest/v1', rest.app);
 serve({ fetch: app.fetch, port: 55998, hostname: '127.0.0.1' });
 console.log('listening');
+process.on('SIGINT', () => process.exit(0));

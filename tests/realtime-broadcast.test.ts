@@ -3,13 +3,15 @@
  * protocol 2.0.0, a 1.0.0 client, the REST broadcast API, and a server that shrugs off bad frames.
  */
 import { randomUUID } from 'node:crypto';
-import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { client, testEnv } from './helpers.ts';
 
-const clients: SupabaseClient[] = [];
-function make(options: Parameters<typeof client>[1] = {}): SupabaseClient {
+type Client = ReturnType<typeof client>;
+
+const clients: Client[] = [];
+function make(options: Parameters<typeof client>[1] = {}): Client {
 	const supabase = client(testEnv().anonKey, options);
 	clients.push(supabase);
 	return supabase;
@@ -52,7 +54,11 @@ describe('broadcast', () => {
 
 		const ping = next(b, 'ping');
 		const pong = next(a, 'pong');
-		b.on('broadcast', { event: 'ping' }, () => void b.send({ type: 'broadcast', event: 'pong', payload: {} }));
+		b.on(
+			'broadcast',
+			{ event: 'ping' },
+			() => void b.send({ type: 'broadcast', event: 'pong', payload: {} })
+		);
 		await a.send({ type: 'broadcast', event: 'ping', payload: { n: 1 } });
 
 		expect(await ping).toEqual({ type: 'broadcast', event: 'ping', payload: { n: 1 } });
@@ -110,7 +116,9 @@ describe('broadcast', () => {
 				authorization: `Bearer ${testEnv().serviceKey}`,
 				'content-type': 'application/json'
 			},
-			body: JSON.stringify({ messages: [{ topic: name, event: 'rest', payload: { via: 'batch' }, private: false }] })
+			body: JSON.stringify({
+				messages: [{ topic: name, event: 'rest', payload: { via: 'batch' }, private: false }]
+			})
 		});
 		expect(response.status).toBe(202);
 		expect((await batch).payload).toEqual({ via: 'batch' });
@@ -160,7 +168,13 @@ describe('the socket', () => {
 		await heartbeat;
 		ws.close();
 		expect(replies).toEqual([
-			[null, '1', 'realtime:nowhere', 'phx_reply', { status: 'error', response: { reason: 'unmatched topic' } }],
+			[
+				null,
+				'1',
+				'realtime:nowhere',
+				'phx_reply',
+				{ status: 'error', response: { reason: 'unmatched topic' } }
+			],
 			[null, '2', 'elsewhere', 'phx_reply', { status: 'error', response: { reason: 'unmatched topic' } }],
 			[null, 'hb', 'phoenix', 'phx_reply', { status: 'ok', response: {} }]
 		]);

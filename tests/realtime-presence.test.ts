@@ -3,12 +3,14 @@
  * tab disconnects, and Supabase's presence rate limit.
  */
 import { randomUUID } from 'node:crypto';
-import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { client, testEnv } from './helpers.ts';
 
-const clients: SupabaseClient[] = [];
-function make(): SupabaseClient {
+type Client = ReturnType<typeof client>;
+
+const clients: Client[] = [];
+function make(): Client {
 	const supabase = client(testEnv().anonKey);
 	clients.push(supabase);
 	return supabase;

@@ -4,11 +4,13 @@
  * Each test creates its policies for its own topic and drops them afterwards.
  */
 import { randomUUID } from 'node:crypto';
-import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { client, closeSql, signedIn, sql, testEnv } from './helpers.ts';
 
-const clients: SupabaseClient[] = [];
+type Client = ReturnType<typeof client>;
+
+const clients: Client[] = [];
 const cleanup: string[] = [];
 
 afterEach(async () => {
@@ -17,13 +19,13 @@ afterEach(async () => {
 });
 afterAll(() => closeSql());
 
-async function user(email: string): Promise<SupabaseClient> {
+async function user(email: string): Promise<Client> {
 	const { supabase } = await signedIn(email);
 	clients.push(supabase);
 	return supabase;
 }
 
-function anon(): SupabaseClient {
+function anon(): Client {
 	const supabase = client(testEnv().anonKey);
 	clients.push(supabase);
 	return supabase;
@@ -83,7 +85,9 @@ describe('private channels', () => {
 		const receiver = (await user('bob@example.com')).channel(topic, privately);
 		await Promise.all([joinOutcome(sender), joinOutcome(receiver)]);
 		// Without an insert policy the server drops the message: no ack ever comes.
-		expect(await sender.send({ type: 'broadcast', event: 'note', payload: {} }, { timeout: 1000 })).toBe('timed out');
+		expect(await sender.send({ type: 'broadcast', event: 'note', payload: {} }, { timeout: 1000 })).toBe(
+			'timed out'
+		);
 
 		await policy(topic, 'insert');
 		const sender2 = (await user('carol@example.com')).channel(topic, {

@@ -16,7 +16,16 @@ describe('perMinute', () => {
 
 describe('lastPerMinute', () => {
 	it('carries the last sample forward', () => {
-		expect(lastPerMinute([{ t: minutesAgo(2), n: 3 }, { t: minutesAgo(0), n: 1 }], now, 4)).toEqual([null, 3, 3, 1]);
+		expect(
+			lastPerMinute(
+				[
+					{ t: minutesAgo(2), n: 3 },
+					{ t: minutesAgo(0), n: 1 }
+				],
+				now,
+				4
+			)
+		).toEqual([null, 3, 3, 1]);
 	});
 });
 

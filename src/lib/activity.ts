@@ -10,7 +10,11 @@ export function perMinute(times: readonly number[], now: number, minutes = 60): 
 }
 
 /** The last known value per minute (a step line), carrying values forward; null before the first sample. */
-export function lastPerMinute(samples: readonly { t: number; n: number }[], now: number, minutes = 60): (number | null)[] {
+export function lastPerMinute(
+	samples: readonly { t: number; n: number }[],
+	now: number,
+	minutes = 60
+): (number | null)[] {
 	const end = Math.floor(now / 60_000);
 	const out = new Array<number | null>(minutes).fill(null);
 	let i = 0;
@@ -25,7 +29,12 @@ export function lastPerMinute(samples: readonly { t: number; n: number }[], now:
 }
 
 /** An SVG path through the points, scaled into width x height (y grows down). */
-export function sparkPath(values: readonly (number | null)[], width: number, height: number, max: number): string {
+export function sparkPath(
+	values: readonly (number | null)[],
+	width: number,
+	height: number,
+	max: number
+): string {
 	const step = values.length > 1 ? width / (values.length - 1) : width;
 	let d = '';
 	let pen = false;

@@ -13,7 +13,11 @@ export function setSoundEnabled(on: boolean): void {
 }
 
 export function desktopEnabled(): boolean {
-	return 'Notification' in window && Notification.permission === 'granted' && localStorage.getItem(DESKTOP_KEY) === '1';
+	return (
+		'Notification' in window &&
+		Notification.permission === 'granted' &&
+		localStorage.getItem(DESKTOP_KEY) === '1'
+	);
 }
 
 /** Ask for permission (only ever from a click). */
@@ -23,7 +27,8 @@ export async function setDesktopEnabled(on: boolean): Promise<boolean> {
 		return false;
 	}
 	if (!('Notification' in window)) return false;
-	const permission = Notification.permission === 'default' ? await Notification.requestPermission() : Notification.permission;
+	const permission =
+		Notification.permission === 'default' ? await Notification.requestPermission() : Notification.permission;
 	localStorage.setItem(DESKTOP_KEY, permission === 'granted' ? '1' : '0');
 	return permission === 'granted';
 }

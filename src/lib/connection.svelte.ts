@@ -1,3 +1,4 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- lastSync is replaced, never mutated */
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
 export interface ConnectionInputs {
@@ -11,7 +12,12 @@ export interface ConnectionInputs {
 }
 
 /** What the connection indicator says, from what the browser and the channels report. */
-export function connectionState({ online, channels, everLive, heartbeatLost }: ConnectionInputs): ConnectionState {
+export function connectionState({
+	online,
+	channels,
+	everLive,
+	heartbeatLost
+}: ConnectionInputs): ConnectionState {
 	if (!online) return 'offline';
 	const statuses = Object.values(channels);
 	const allLive = statuses.length > 0 && statuses.every((s) => s === 'SUBSCRIBED');

@@ -2,9 +2,13 @@ import type { Profile } from './types';
 
 /** Up to two initials for an avatar without a picture. */
 export function initials(name: string): string {
-	const parts = name.trim().split(/[\s._@-]+/).filter(Boolean);
+	const parts = name
+		.trim()
+		.split(/[\s._@-]+/)
+		.filter(Boolean);
 	if (parts.length === 0) return '?';
-	const letters = parts.length === 1 ? [...parts[0]].slice(0, 2) : [[...parts[0]][0], [...parts[parts.length - 1]][0]];
+	const letters =
+		parts.length === 1 ? [...parts[0]].slice(0, 2) : [[...parts[0]][0], [...parts[parts.length - 1]][0]];
 	return letters.join('').toUpperCase();
 }
 

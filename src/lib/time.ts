@@ -12,7 +12,8 @@ export function timeKey(ts: string): number {
 		return Number.isNaN(ms) ? 0 : ms * 1000;
 	}
 	const [, date, clock, fraction = '', zone = 'Z'] = m;
-	const offset = zone === 'Z' ? 'Z' : zone.length === 3 ? `${zone}:00` : zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+	const offset =
+		zone === 'Z' ? 'Z' : zone.length === 3 ? `${zone}:00` : zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
 	const ms = Date.parse(`${date}T${clock}${offset}`);
 	const micros = Number((fraction + '000000').slice(0, 6));
 	return ms * 1000 + micros;

@@ -37,7 +37,15 @@ export interface InboxView {
 export const PAGE_SIZE = 30;
 
 /** The categories the schema allows (notifications_category_check). */
-export const CATEGORIES = ['message', 'mention', 'comment', 'deploy', 'security', 'billing', 'system'] as const;
+export const CATEGORIES = [
+	'message',
+	'mention',
+	'comment',
+	'deploy',
+	'security',
+	'billing',
+	'system'
+] as const;
 export const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high', 'urgent'];
 /** Limits from the schema's check constraints. */
 export const TITLE_MAX = 200;

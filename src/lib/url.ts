@@ -26,7 +26,9 @@ export function safeHref(url: string | null | undefined): string | null {
 /** Whether a link typed into the composer is acceptable (empty means no link). */
 export function linkError(url: string): string | null {
 	if (url.trim() === '') return null;
-	return safeHref(url) ? null : 'Use a web address starting with http:// or https://, or a path starting with /';
+	return safeHref(url)
+		? null
+		: 'Use a web address starting with http:// or https://, or a path starting with /';
 }
 
 /** Whether an href leaves this site (then it opens in a new tab). */

@@ -15,7 +15,12 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 			fetchPage(supabase, user.id, view),
 			countUnread(supabase, user.id),
 			supabase.from('profiles').select('id,display_name,avatar_url').order('display_name').limit(500),
-			supabase.from('notifications').select('created_at').eq('user_id', user.id).gte('created_at', hourAgo).limit(2000)
+			supabase
+				.from('notifications')
+				.select('created_at')
+				.eq('user_id', user.id)
+				.gte('created_at', hourAgo)
+				.limit(2000)
 		]);
 		return {
 			inbox: { ...page, unread, view },

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { shortcutFor } from './shortcuts';
 
 const key = (k: string, target: Partial<HTMLElement> = { tagName: 'BODY' }, mods = {}) =>
-	shortcutFor({ key: k, ctrlKey: false, metaKey: false, altKey: false, target: target as EventTarget, ...mods });
+	shortcutFor({
+		key: k,
+		ctrlKey: false,
+		metaKey: false,
+		altKey: false,
+		target: target as EventTarget,
+		...mods
+	});
 
 describe('shortcutFor', () => {
 	it('maps the documented keys', () => {

@@ -13,10 +13,13 @@ export interface ShortcutActions {
 }
 
 /** The action a key press means, or null. Typing in a field, or holding Ctrl/Meta/Alt, means none. */
-export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'target'>): keyof ShortcutActions | null {
+export function shortcutFor(
+	e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'target'>
+): keyof ShortcutActions | null {
 	if (e.ctrlKey || e.metaKey || e.altKey) return null;
 	const target = e.target as HTMLElement | null;
-	if (target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return null;
+	if (target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)))
+		return null;
 	switch (e.key) {
 		case 'j':
 			return 'next';

@@ -28,7 +28,8 @@ import { parseBanDuration, validateEmail, validatePhone } from './validate.ts';
 const DEFAULT_PER_PAGE = 50;
 const BCRYPT_HASH = /^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/;
 
-const emailExists = () => unprocessable('email_exists', 'A user with this email address has already been registered');
+const emailExists = () =>
+	unprocessable('email_exists', 'A user with this email address has already been registered');
 const phoneExists = () => unprocessable('phone_exists', 'Phone number already registered by another user');
 
 async function phoneTaken(db: Db, phone: string, aud: string, exceptId?: string): Promise<boolean> {
@@ -44,7 +45,10 @@ function pageParam(c: Context, name: string, fallback: number): number {
 	const raw = c.req.query(name);
 	if (raw === undefined || raw === '') return fallback;
 	if (!/^\d+$/.test(raw)) {
-		throw badRequest('validation_failed', `Bad Pagination Parameters: strconv.ParseUint: parsing "${raw}": invalid syntax`);
+		throw badRequest(
+			'validation_failed',
+			`Bad Pagination Parameters: strconv.ParseUint: parsing "${raw}": invalid syntax`
+		);
 	}
 	return Number(raw);
 }
@@ -143,7 +147,9 @@ async function createUser(deps: AuthDeps, c: Context, params: Params): Promise<U
 	}
 	let encryptedPassword: string;
 	if (passwordHash !== '') {
-		if (!BCRYPT_HASH.test(passwordHash)) throw badRequest('validation_failed', 'Only bcrypt password hashes are supported');
+		if (!BCRYPT_HASH.test(passwordHash)) {
+			throw badRequest('validation_failed', 'Only bcrypt password hashes are supported');
+		}
 		encryptedPassword = passwordHash;
 	} else {
 		// No password: GoTrue sets a random one nobody knows.
@@ -228,7 +234,10 @@ async function updateUser(deps: AuthDeps, user: User, params: Params): Promise<U
 	try {
 		await withTransaction(pool, async (db) => {
 			const set = async (assignments: string, values: unknown[]) => {
-				await db.query(`update auth.users set ${assignments}, updated_at = now() where id = $1`, [row.id, ...values]);
+				await db.query(`update auth.users set ${assignments}, updated_at = now() where id = $1`, [
+					row.id,
+					...values
+				]);
 			};
 			if (role) await set('role = $2', [role]);
 			if (emailConfirm) {
@@ -241,7 +250,10 @@ async function updateUser(deps: AuthDeps, user: User, params: Params): Promise<U
 				await endSessions(db, 'global', row.id, null);
 			}
 			if (email) {
-				const updated = await updateIdentityData(db, row.id, 'email', { email, email_verified: emailConfirm });
+				const updated = await updateIdentityData(db, row.id, 'email', {
+					email,
+					email_verified: emailConfirm
+				});
 				if (!updated) {
 					await insertIdentity(db, row.id, 'email', {
 						sub: row.id,
@@ -254,7 +266,10 @@ async function updateUser(deps: AuthDeps, user: User, params: Params): Promise<U
 				await set('email = $2', [email]);
 			}
 			if (phone) {
-				const updated = await updateIdentityData(db, row.id, 'phone', { phone, phone_verified: phoneConfirm });
+				const updated = await updateIdentityData(db, row.id, 'phone', {
+					phone,
+					phone_verified: phoneConfirm
+				});
 				if (!updated) {
 					await insertIdentity(db, row.id, 'phone', {
 						sub: row.id,
@@ -306,12 +321,15 @@ async function softDelete(db: Db, user: User): Promise<void> {
 		]
 	);
 	for (const identity of user.identities) {
-		await db.query(`update auth.identities set identity_data = '{}', provider_id = $2, updated_at = now() where id = $1`, [
-			identity.id,
-			createHash('sha256')
-				.update(row.id + `${identity.provider}:${identity.provider_id}`)
-				.digest('base64url')
-		]);
+		await db.query(
+			`update auth.identities set identity_data = '{}', provider_id = $2, updated_at = now() where id = $1`,
+			[
+				identity.id,
+				createHash('sha256')
+					.update(row.id + `${identity.provider}:${identity.provider_id}`)
+					.digest('base64url')
+			]
+		);
 	}
 	await endSessions(db, 'global', row.id, null);
 }

@@ -69,5 +69,9 @@ export function renderAuthError(error: HttpError, apiVersionHeader: string | und
 
 /** Anything unexpected, as GoTrue reports it (the cause goes to the log, not the client). */
 export function unexpectedFailure(): AuthError {
-	return new AuthError(500, 'unexpected_failure', 'Unexpected failure, please check server logs for more information');
+	return new AuthError(
+		500,
+		'unexpected_failure',
+		'Unexpected failure, please check server logs for more information'
+	);
 }

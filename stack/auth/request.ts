@@ -64,7 +64,10 @@ export async function readParams(c: Context): Promise<Params> {
 	if (parsed === null) return new Params({});
 	if (typeof parsed !== 'object' || Array.isArray(parsed)) {
 		const got = Array.isArray(parsed) ? 'array' : typeof parsed;
-		throw badRequest('bad_json', `Could not parse request body as JSON: json: cannot unmarshal ${got} into an object`);
+		throw badRequest(
+			'bad_json',
+			`Could not parse request body as JSON: json: cannot unmarshal ${got} into an object`
+		);
 	}
 	return new Params(parsed as JsonObject);
 }

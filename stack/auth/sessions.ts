@@ -9,7 +9,15 @@ import type pg from 'pg';
 import type { StackConfig } from '../config.ts';
 import { signJwt, type JwtClaims } from '../keys.ts';
 import { AuthError, badRequest, OAuthError } from './errors.ts';
-import { findUserById, NIL_UUID, touchLastSignIn, userJson, type Db, type JsonObject, type User } from './users.ts';
+import {
+	findUserById,
+	NIL_UUID,
+	touchLastSignIn,
+	userJson,
+	type Db,
+	type JsonObject,
+	type User
+} from './users.ts';
 
 export type AuthMethod = 'password' | 'anonymous' | 'token_refresh';
 
@@ -38,7 +46,10 @@ export function newRefreshToken(length = 12): string {
 	return token;
 }
 
-export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(
+	pool: pg.Pool,
+	work: (client: pg.PoolClient) => Promise<T>
+): Promise<T> {
 	const client = await pool.connect();
 	try {
 		await client.query('begin');
@@ -50,13 +61,6 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
 		throw error;
 	} finally {
 		client.release();
-	}
-}
-
-/** A failure that must still commit what was written (GoTrue's NewCommitWithError). */
-class CommitThenThrow extends Error {
-	constructor(readonly error: AuthError) {
-		super(error.message);
 	}
 }
 
@@ -160,15 +164,18 @@ export class TokenService {
 	 */
 	async refresh(pool: pg.Pool, presented: string, client: ClientInfo): Promise<TokenResponse> {
 		if (!presented) throw new OAuthError('invalid_request', 'refresh_token required');
-		try {
-			return await withTransaction(pool, (db) => this.#refresh(db, presented, client));
-		} catch (error) {
-			if (error instanceof CommitThenThrow) throw error.error;
-			throw error;
-		}
+		const outcome = await withTransaction(pool, (db) => this.#refresh(db, presented, client));
+		// Some refusals keep what they wrote (a revoked family, a dropped orphan token).
+		if (outcome instanceof AuthError) throw outcome;
+		return outcome;
 	}
 
-	async #refresh(db: pg.PoolClient, presented: string, client: ClientInfo): Promise<TokenResponse> {
+	/** The new session, or an error to raise after committing. */
+	async #refresh(
+		db: pg.PoolClient,
+		presented: string,
+		client: ClientInfo
+	): Promise<TokenResponse | AuthError> {
 		const { rows } = await db.query<{
 			id: string;
 			token: string;
@@ -192,7 +199,7 @@ export class TokenService {
 		const session = token.session_id ? await findSession(db, token.session_id, true) : null;
 		if (!session) {
 			await db.query('delete from auth.refresh_tokens where id = $1', [token.id]);
-			throw new CommitThenThrow(badRequest('session_not_found', 'Invalid Refresh Token: No Valid Session Found'));
+			return badRequest('session_not_found', 'Invalid Refresh Token: No Valid Session Found');
 		}
 		if (session.not_after && session.not_after.getTime() <= Date.now()) {
 			throw badRequest('session_expired', 'Invalid Refresh Token: Session Expired');
@@ -212,11 +219,13 @@ export class TokenService {
 					`update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1 and revoked = false`,
 					[session.id]
 				);
-				throw new CommitThenThrow(badRequest('refresh_token_already_used', 'Invalid Refresh Token: Already Used'));
+				return badRequest('refresh_token_already_used', 'Invalid Refresh Token: Already Used');
 			}
 		}
 		if (issued === null) {
-			await db.query('update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1', [token.id]);
+			await db.query('update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1', [
+				token.id
+			]);
 			issued = newRefreshToken();
 			await db.query(
 				`insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
@@ -225,7 +234,8 @@ export class TokenService {
 			);
 		}
 		await db.query(
-			'update auth.sessions set refreshed_at = now(), updated_at = now(), user_agent = $2, ip = $3 where id = $1',
+			`update auth.sessions set refreshed_at = now() at time zone 'utc', updated_at = now(), user_agent = $2, ip = $3
+			 where id = $1`,
 			[session.id, client.userAgent, client.ip]
 		);
 		return this.#response(db, user, session.id, issued);
@@ -233,15 +243,20 @@ export class TokenService {
 }
 
 /** Ends sessions (their refresh tokens go with them, as GoTrue's cascade does). */
-export async function endSessions(db: Db, scope: 'global' | 'local' | 'others', userId: string, sessionId: string | null) {
+export async function endSessions(
+	db: Db,
+	scope: 'global' | 'local' | 'others',
+	userId: string,
+	sessionId: string | null
+) {
 	if (scope === 'local' && sessionId) {
 		await db.query('delete from auth.refresh_tokens where session_id = $1', [sessionId]);
 		await db.query('delete from auth.sessions where id = $1', [sessionId]);
 	} else if (scope === 'others' && sessionId) {
-		await db.query('delete from auth.refresh_tokens where user_id = $1::text and session_id is distinct from $2', [
-			userId,
-			sessionId
-		]);
+		await db.query(
+			'delete from auth.refresh_tokens where user_id = $1::text and session_id is distinct from $2',
+			[userId, sessionId]
+		);
 		await db.query('delete from auth.sessions where user_id = $1 and id <> $2', [userId, sessionId]);
 	} else {
 		await db.query('delete from auth.refresh_tokens where user_id = $1::text', [userId]);

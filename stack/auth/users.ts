@@ -194,7 +194,13 @@ export interface UserPage {
 }
 
 /** Newest first, like GoTrue's admin list; `filter` matches email or full_name like GoTrue. */
-export async function listUsers(db: Db, aud: string, page: number, perPage: number, filter: string): Promise<UserPage> {
+export async function listUsers(
+	db: Db,
+	aud: string,
+	page: number,
+	perPage: number,
+	filter: string
+): Promise<UserPage> {
 	const like = filter ? `%${filter}%` : null;
 	const where = `u.aud = $1 and ($2::text is null or u.email like $2 or u.raw_user_meta_data->>'full_name' ilike $2)`;
 	const { rows: count } = await db.query<{ total: string }>(
@@ -254,7 +260,12 @@ export async function insertUser(db: Db, user: NewUser): Promise<string> {
 }
 
 /** GoTrue's identity for a user of the email or phone provider: provider_id is the user id. */
-export async function insertIdentity(db: Db, userId: string, provider: string, identityData: JsonObject): Promise<void> {
+export async function insertIdentity(
+	db: Db,
+	userId: string,
+	provider: string,
+	identityData: JsonObject
+): Promise<void> {
 	await db.query(
 		`insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
 		 values (gen_random_uuid(), $1::text, $1::uuid, $2, $3, now(), now(), now())
@@ -264,7 +275,12 @@ export async function insertIdentity(db: Db, userId: string, provider: string, i
 }
 
 /** Merges into the provider's identity_data (GoTrue's Identity.UpdateIdentityData). */
-export async function updateIdentityData(db: Db, userId: string, provider: string, updates: JsonObject): Promise<boolean> {
+export async function updateIdentityData(
+	db: Db,
+	userId: string,
+	provider: string,
+	updates: JsonObject
+): Promise<boolean> {
 	const { rowCount } = await db.query(
 		`update auth.identities set identity_data = coalesce(identity_data, '{}'::jsonb) || $3::jsonb, updated_at = now()
 		 where user_id = $1 and provider = $2`,

@@ -9,7 +9,9 @@ const EMAIL =
 export function validateEmail(email: string): string {
 	if (email === '') throw badRequest('validation_failed', 'An email address is required');
 	if (email.length > 255) throw badRequest('validation_failed', 'An email address is too long');
-	if (!EMAIL.test(email)) throw badRequest('validation_failed', 'Unable to validate email address: invalid format');
+	if (!EMAIL.test(email)) {
+		throw badRequest('validation_failed', 'Unable to validate email address: invalid format');
+	}
 	return email.toLowerCase();
 }
 
@@ -22,7 +24,15 @@ export function validatePhone(phone: string): string {
 	return digits;
 }
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = {
+	ns: 1e-6,
+	us: 1e-3,
+	µs: 1e-3,
+	ms: 1,
+	s: 1000,
+	m: 60_000,
+	h: 3_600_000
+};
 
 /**
  * A Go duration ("24h", "1h30m", "90s") in milliseconds, or 0 for "none" (lift a ban), as
@@ -32,7 +42,10 @@ export function parseBanDuration(value: string): number {
 	if (value === 'none') return 0;
 	const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
 	if (parts.length === 0 || parts.map((p) => p[0]).join('') !== value) {
-		throw badRequest('validation_failed', `invalid format for ban duration: time: invalid duration "${value}"`);
+		throw badRequest(
+			'validation_failed',
+			`invalid format for ban duration: time: invalid duration "${value}"`
+		);
 	}
 	return parts.reduce((total, [, amount, unit]) => total + Number(amount) * UNIT_MS[unit], 0);
 }

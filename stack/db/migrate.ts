@@ -52,8 +52,9 @@ async function runFile(
 		const e = error as pg.DatabaseError;
 		const at = e.position ? ` at ${where(text, Number(e.position))}` : '';
 		const detail = [e.detail, e.hint].filter(Boolean).join(' ');
+		const shown = path.relative(process.cwd(), file);
 		throw new MigrationError(
-			`${path.relative(process.cwd(), file)} failed${at}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}` +
+			`${shown.startsWith('..') ? file : shown} failed${at}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}` +
 				(detail ? `\n${detail}` : ''),
 			file
 		);
@@ -63,7 +64,8 @@ async function runFile(
 /** Applies the bootstrap files this database has not seen yet; each once, in name order. */
 export async function bootstrap(client: pg.Client, log: Logger, dir = BOOTSTRAP_DIR): Promise<number> {
 	await client.query(`create schema if not exists supabase_stack;
-		create table if not exists supabase_stack.bootstrap (name text primary key, applied_at timestamptz not null default now())`);
+		create table if not exists supabase_stack.bootstrap (name text primary key, applied_at timestamptz not null default now());
+		create table if not exists supabase_stack.seed_owed (since timestamptz not null default now())`);
 	const done = new Set(
 		(await client.query<{ name: string }>('select name from supabase_stack.bootstrap')).rows.map(
 			(r) => r.name
@@ -118,22 +120,25 @@ export async function migrate(client: pg.Client, supabaseDir: string, log: Logge
 	return done;
 }
 
+/** Runs seed.sql (when there is one) and settles the seed a new database owes (see prepareDatabase). */
 export async function seed(client: pg.Client, supabaseDir: string, log: Logger): Promise<boolean> {
 	const file = path.join(supabaseDir, 'seed.sql');
+	const settle = (c: pg.Client) => c.query('delete from supabase_stack.seed_owed').then(() => undefined);
 	try {
 		await fs.access(file);
 	} catch {
+		await settle(client);
 		return false;
 	}
-	await runFile(client, file);
+	await runFile(client, file, settle);
 	log.info('seeded the database from supabase/seed.sql');
 	return true;
 }
 
 /** Connects as the superuser, retrying briefly while a just-started server finishes booting. */
-export async function connect(dbUrl: string, database = 'postgres'): Promise<pg.Client> {
+export async function connect(dbUrl: string, database?: string): Promise<pg.Client> {
 	const url = new URL(dbUrl);
-	url.pathname = `/${database}`;
+	if (database) url.pathname = `/${database}`;
 	for (let attempt = 0; ; attempt++) {
 		const client = new pg.Client({ connectionString: url.toString() });
 		try {
@@ -148,19 +153,58 @@ export async function connect(dbUrl: string, database = 'postgres'): Promise<pg.
 	}
 }
 
-/** Drops and recreates the `postgres` database (other sessions are disconnected), then rebuilds it. */
+/**
+ * Rebuilds the `postgres` database: bootstrap, migrations, seed. The new database is built beside
+ * the old one and swapped in, so a running stack's sessions (disconnected by the swap) reconnect
+ * to a complete database, never a half-built one; if the rebuild fails, the old one stays.
+ */
 export async function resetDatabase(dbUrl: string, supabaseDir: string, log: Logger): Promise<void> {
+	const next = 'postgres_reset';
 	const admin = await connect(dbUrl, 'template1');
 	try {
-		await admin.query('drop database if exists postgres with (force)');
-		await admin.query('create database postgres');
+		await admin.query(`drop database if exists ${next} with (force)`);
+		await admin.query(`create database ${next}`);
+		try {
+			const url = new URL(dbUrl);
+			url.pathname = `/${next}`;
+			await prepareDatabase(url.toString(), supabaseDir, log, { seed: true });
+		} catch (error) {
+			await admin.query(`drop database if exists ${next} with (force)`).catch(() => undefined);
+			throw error;
+		}
+		await dropWithForce(admin, 'postgres');
+		await admin.query(`alter database ${next} rename to postgres`);
 	} finally {
 		await admin.end();
 	}
-	await prepareDatabase(dbUrl, supabaseDir, log, { seed: true });
 }
 
-/** Bootstrap and migrations always (both skip what is done); the seed only when asked. */
+/**
+ * DROP DATABASE ... WITH (FORCE) disconnects ordinary sessions but refuses while a logical
+ * replication slot streams from the database (the realtime service's): end those walsenders first
+ * (their temporary slots go with them), again if one reconnected in between.
+ */
+async function dropWithForce(admin: pg.Client, database: string): Promise<void> {
+	for (let attempt = 1; ; attempt++) {
+		await admin.query(
+			`select pg_terminate_backend(active_pid, 5000) from pg_replication_slots
+			 where database = $1 and active_pid is not null`,
+			[database]
+		);
+		try {
+			await admin.query(`drop database if exists ${admin.escapeIdentifier(database)} with (force)`);
+			return;
+		} catch (error) {
+			if ((error as pg.DatabaseError).code !== '55006' || attempt === 5) throw error;
+		}
+	}
+}
+
+/**
+ * Bootstrap and migrations always (both skip what is done); the seed when asked (a new database)
+ * or when still owed: a new database whose first start failed in a migration gets its seed on the
+ * first start that gets through.
+ */
 export async function prepareDatabase(
 	dbUrl: string,
 	supabaseDir: string,
@@ -170,8 +214,10 @@ export async function prepareDatabase(
 	const client = await connect(dbUrl);
 	try {
 		await bootstrap(client, log);
+		if (options.seed) await client.query('insert into supabase_stack.seed_owed default values');
 		await migrate(client, supabaseDir, log);
-		if (options.seed) await seed(client, supabaseDir, log);
+		const owed = await client.query('select 1 from supabase_stack.seed_owed limit 1');
+		if (owed.rows.length > 0) await seed(client, supabaseDir, log);
 	} finally {
 		await client.end();
 	}

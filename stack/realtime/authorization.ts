@@ -37,10 +37,15 @@ function contextParams(ctx: AuthorizationContext): string[] {
 
 /** A Postgres error (it has a SQLSTATE) means the policy check failed; anything else, the database is unreachable. */
 function isSqlError(error: unknown): boolean {
-	return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string';
+	return (
+		typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
+	);
 }
 
-async function inRolledBackTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+async function inRolledBackTransaction<T>(
+	pool: pg.Pool,
+	work: (client: pg.PoolClient) => Promise<T>
+): Promise<T> {
 	let client: pg.PoolClient;
 	try {
 		client = await pool.connect();
@@ -90,7 +95,11 @@ export async function readPolicies(pool: pg.Pool, ctx: AuthorizationContext): Pr
 	}
 }
 
-export async function canWrite(pool: pg.Pool, ctx: AuthorizationContext, extension: Extension): Promise<boolean> {
+export async function canWrite(
+	pool: pg.Pool,
+	ctx: AuthorizationContext,
+	extension: Extension
+): Promise<boolean> {
 	try {
 		return await inRolledBackTransaction(pool, async (client) => {
 			await client.query(SET_CONTEXT, contextParams(ctx));

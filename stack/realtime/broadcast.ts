@@ -121,5 +121,8 @@ export function broadcastFrame(vsn: Vsn, wireTopic: string, message: OutgoingBro
 	}
 	// 1.0.0 sockets cannot represent binary payloads (Supabase drops them too).
 	if (message.encoding !== PAYLOAD_ENCODING.json) return null;
-	return { bytes: encodeJsonBytesBroadcast(vsn === VSN_1 ? VSN_1 : VSN_2, wireTopic, message.event, message.data), binary: false };
+	return {
+		bytes: encodeJsonBytesBroadcast(vsn === VSN_1 ? VSN_1 : VSN_2, wireTopic, message.event, message.data),
+		binary: false
+	};
 }

@@ -33,10 +33,20 @@ export interface ChangesEngine {
 	 * message is the Supabase system-message text. Deliver is called in commit order for changes this
 	 * subscriber may see.
 	 */
-	subscribe(bindings: ChangeBinding[], auth: SubscriberClaims, deliver: DeliverChange): Promise<ChangeSubscription>;
+	subscribe(
+		bindings: ChangeBinding[],
+		auth: SubscriberClaims,
+		deliver: DeliverChange
+	): Promise<ChangeSubscription>;
 	/** realtime.messages rows (broadcast from the database) come through the same replication stream. */
 	onMessage(
-		listener: (msg: { topic: string; event: string; payload: unknown; private: boolean; extension: string }) => void
+		listener: (msg: {
+			topic: string;
+			event: string;
+			payload: unknown;
+			private: boolean;
+			extension: string;
+		}) => void
 	): void;
 	close(): Promise<void>;
 }

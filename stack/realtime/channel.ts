@@ -14,7 +14,14 @@ import {
 	type ChangeSubscription,
 	type SubscriberClaims
 } from './changes-api.ts';
-import { ERRORS, EXTENSIONS, PAYLOAD_ENCODING, SERVER_EVENTS, SUBSCRIBED_TO_POSTGRES, type Vsn } from './constants.ts';
+import {
+	ERRORS,
+	EXTENSIONS,
+	PAYLOAD_ENCODING,
+	SERVER_EVENTS,
+	SUBSCRIBED_TO_POSTGRES,
+	type Vsn
+} from './constants.ts';
 import type { Limits, RateWindow } from './limits.ts';
 import { secondsSinceExpiry, verifyToken, type VerifiedToken } from './tokens.ts';
 import type {
@@ -25,6 +32,7 @@ import type {
 	OutgoingBroadcast,
 	PhxMessage,
 	ReplyStatus,
+	ServerPush,
 	SystemPayload
 } from './types.ts';
 
@@ -82,6 +90,8 @@ export class Channel implements Member {
 	#expiryTimer: NodeJS.Timeout | null = null;
 	#presenceCalls = 0;
 	#presenceWindowEnds = 0;
+	/** What goes out right after the join reply (presence state, the postgres changes system message). */
+	#afterJoinReply: (() => void) | null = null;
 
 	constructor(
 		private readonly conn: ChannelConnection,
@@ -154,13 +164,11 @@ export class Channel implements Member {
 		this.server.hub.join(this.#key, this);
 		this.#scheduleExpiry();
 		this.#afterJoinReply = () => {
-			if (this.#presenceEnabled) this.#pushPresenceState();
-			if (changesOutcome) this.#push(SERVER_EVENTS.system, changesOutcome);
+			if (this.receivesPresence()) this.#pushPresenceState();
+			if (changesOutcome) this.#push({ event: SERVER_EVENTS.system, payload: changesOutcome });
 		};
 		return response;
 	}
-
-	#afterJoinReply: (() => void) | null = null;
 
 	/** Pushes what follows the join reply (presence state, the postgres changes system message). */
 	joinReplied(): void {
@@ -211,10 +219,13 @@ export class Channel implements Member {
 		if (!engine) return fail(ERRORS.databaseUnavailable);
 		try {
 			const subscription = await engine.subscribe(bindings, this.#subscriber(), (ids, data) => {
-				if (this.joined) this.#push(SERVER_EVENTS.postgresChanges, { ids, data }, null);
+				if (this.joined) this.#push({ event: SERVER_EVENTS.postgresChanges, payload: { ids, data } }, null);
 			});
 			this.#changes = subscription;
-			return { ids: subscription.ids, outcome: this.#system('postgres_changes', 'ok', SUBSCRIBED_TO_POSTGRES) };
+			return {
+				ids: subscription.ids,
+				outcome: this.#system('postgres_changes', 'ok', SUBSCRIBED_TO_POSTGRES)
+			};
 		} catch (error) {
 			if (error instanceof ChangesError) return fail(error.message);
 			this.server.ctx.log.error('realtime: postgres changes subscription failed:', error);
@@ -292,16 +303,16 @@ export class Channel implements Member {
 			if (!this.#presenceWrite) return this.#reply(msg.ref, 'error', {});
 		}
 		if (frameBytes > this.server.limits.maxPayloadBytes) return this.shutdown(ERRORS.trackSizeExceeded);
-		const wasEnabled = this.#presenceEnabled;
-		this.#presenceEnabled = true;
+		if (!this.#presenceEnabled) {
+			// This track turns presence on: the member never got the state, so it gets it now,
+			// before its own join goes out in the next diff.
+			presence.flush(this.#key);
+			this.#presenceEnabled = true;
+			if (this.receivesPresence()) this.#pushPresenceState();
+		}
 		presence.track(this.#key, this.id, this.#presenceKey, meta as JsonObject);
 		this.#tracked = true;
 		this.#reply(msg.ref, 'ok', {});
-		// A track that turns presence on: this member never got the state, so send it now.
-		if (!wasEnabled) {
-			presence.flush(this.#key);
-			this.#pushPresenceState();
-		}
 	}
 
 	#withinPresenceLimit(): boolean {
@@ -346,7 +357,10 @@ export class Channel implements Member {
 				await this.#changes.update(this.#subscriber());
 			} catch (error) {
 				const message = error instanceof ChangesError ? error.message : ERRORS.databaseUnavailable;
-				this.#push(SERVER_EVENTS.system, this.#system('postgres_changes', 'error', message));
+				this.#push({
+					event: SERVER_EVENTS.system,
+					payload: this.#system('postgres_changes', 'error', message)
+				});
 			}
 		}
 	}
@@ -384,11 +398,6 @@ export class Channel implements Member {
 		this.conn.send(frame, binary);
 	}
 
-	/** A broadcast from outside any socket (REST, database) reaching this channel's topic. */
-	static outgoingKey(subTopic: string, isPrivate: boolean): string {
-		return topicKey(subTopic, isPrivate);
-	}
-
 	// ---- leaving -----------------------------------------------------------------------------
 
 	/** The client left: reply ok, then phx_close as Phoenix does. */
@@ -400,7 +409,7 @@ export class Channel implements Member {
 	/** Stops the channel from the server side: a system error, then phx_close. */
 	shutdown(message: string): void {
 		if (this.closed) return;
-		this.#push(SERVER_EVENTS.system, this.#system('system', 'error', message));
+		this.#push({ event: SERVER_EVENTS.system, payload: this.#system('system', 'error', message) });
 		this.#close();
 	}
 
@@ -415,7 +424,7 @@ export class Channel implements Member {
 		if (this.closed) return;
 		const wasJoined = this.joined;
 		this.#state = 'closed';
-		if (wasJoined) this.#push(SERVER_EVENTS.close, {}, this.joinRef, this.joinRef);
+		if (wasJoined) this.#push({ event: SERVER_EVENTS.close, payload: {} }, this.joinRef, this.joinRef);
 		this.#release();
 	}
 
@@ -433,25 +442,19 @@ export class Channel implements Member {
 	// ---- output ------------------------------------------------------------------------------
 
 	#pushPresenceState(): void {
-		this.#push(SERVER_EVENTS.presenceState, this.server.hub.presence.state(this.#key));
+		this.#push({ event: SERVER_EVENTS.presenceState, payload: this.server.hub.presence.state(this.#key) });
 	}
 
 	#system(extension: SystemPayload['extension'], status: ReplyStatus, message: string): SystemPayload {
 		return { extension, status, message, channel: this.subTopic };
 	}
 
-	#push(event: string, payload: unknown, joinRef: string | null = this.joinRef, ref: string | null = null): void {
-		this.conn.push({ joinRef, ref, topic: this.topic, event, payload });
+	#push(push: ServerPush, joinRef: string | null = this.joinRef, ref: string | null = null): void {
+		this.conn.push({ joinRef, ref, topic: this.topic, ...push });
 	}
 
 	#reply(ref: string | null, status: ReplyStatus, response: unknown): void {
-		this.conn.push({
-			joinRef: this.joinRef,
-			ref,
-			topic: this.topic,
-			event: SERVER_EVENTS.reply,
-			payload: { status, response }
-		});
+		this.#push({ event: SERVER_EVENTS.reply, payload: { status, response } }, this.joinRef, ref);
 	}
 }
 

@@ -56,7 +56,8 @@ export const ERRORS = {
 	databaseUnavailable: 'Realtime was unable to connect to the project database',
 	unknown: 'Unknown Error on Channel',
 	expired: (secondsAgo: number) => `Token has expired ${secondsAgo} seconds ago`,
-	unauthorizedRead: (topic: string) => `You do not have permissions to read from this Channel topic: ${topic}`,
+	unauthorizedRead: (topic: string) =>
+		`You do not have permissions to read from this Channel topic: ${topic}`,
 	readRevoked: (topic: string) => `You no longer have permission to read from this Channel topic: ${topic}`
 } as const;
 

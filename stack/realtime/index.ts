@@ -10,6 +10,7 @@ import type { StackContext } from '../context.ts';
 import type { GatewayEnv } from '../gateway/env.ts';
 import { Hub, topicKey } from './broadcast.ts';
 import type { ChangesEngine } from './changes-api.ts';
+import { createChangesEngine } from './changes/index.ts';
 import { VSN_1, VSN_2, type Vsn } from './constants.ts';
 import { loadTuning, type Limits } from './limits.ts';
 import { createBroadcastApi } from './rest.ts';
@@ -30,11 +31,7 @@ export async function createRealtime(ctx: StackContext): Promise<RealtimeService
 	const hub = new Hub(limits.presenceTickMs);
 	let changes: ChangesEngine | null = null;
 	try {
-		// TEMPORARY until stack/realtime/changes/index.ts lands: switch to a static import then.
-		const mod = (await import('./changes/' + 'index.ts')) as {
-			createChangesEngine(ctx: StackContext): Promise<ChangesEngine>;
-		};
-		changes = await mod.createChangesEngine(ctx);
+		changes = await createChangesEngine(ctx);
 	} catch (error) {
 		ctx.log.error('realtime: postgres changes are unavailable:', error);
 	}
@@ -77,10 +74,13 @@ export async function createRealtime(ctx: StackContext): Promise<RealtimeService
 	});
 
 	// Phoenix closes sockets that stay silent (no heartbeat) for a minute.
-	const idleSweep = setInterval(() => {
-		const deadline = Date.now() - limits.idleTimeoutMs;
-		for (const conn of connections) if (conn.lastSeen < deadline) conn.terminate();
-	}, Math.max(1000, Math.min(limits.idleTimeoutMs / 4, 15_000)));
+	const idleSweep = setInterval(
+		() => {
+			const deadline = Date.now() - limits.idleTimeoutMs;
+			for (const conn of connections) if (conn.lastSeen < deadline) conn.terminate();
+		},
+		Math.max(1000, Math.min(limits.idleTimeoutMs / 4, 15_000))
+	);
 	idleSweep.unref();
 
 	async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -123,7 +123,9 @@ export async function createRealtime(ctx: StackContext): Promise<RealtimeService
 
 function refuse(socket: Duplex, status: number, text: string): void {
 	if (socket.destroyed) return;
-	socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+	socket.end(
+		`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`
+	);
 }
 
 function isObject(value: unknown): value is Record<string, Json> {

@@ -41,9 +41,11 @@ export function createBroadcastApi(ctx: StackContext, hub: Hub, limits: Limits):
 		return (topic: string): Promise<boolean> => {
 			let allowed = decided.get(topic);
 			if (!allowed) {
-				allowed = canWrite(ctx.pool, { topic, role: auth.role, claims: auth.claims }, EXTENSIONS.broadcast).catch(
-					() => false
-				);
+				allowed = canWrite(
+					ctx.pool,
+					{ topic, role: auth.role, claims: auth.claims },
+					EXTENSIONS.broadcast
+				).catch(() => false);
 				decided.set(topic, allowed);
 			}
 			return allowed;
@@ -95,9 +97,13 @@ export function createBroadcastApi(ctx: StackContext, hub: Hub, limits: Limits):
 }
 
 function parseMessages(body: unknown): ApiMessage[] {
-	const list = typeof body === 'object' && body !== null ? (body as { messages?: unknown }).messages : undefined;
+	const list =
+		typeof body === 'object' && body !== null ? (body as { messages?: unknown }).messages : undefined;
 	if (!Array.isArray(list)) {
-		throw new HttpError(422, { errors: { messages: ["can't be blank"] }, message: '`messages` must be a list' });
+		throw new HttpError(422, {
+			errors: { messages: ["can't be blank"] },
+			message: '`messages` must be a list'
+		});
 	}
 	return list.map((item, index) => {
 		const m = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;

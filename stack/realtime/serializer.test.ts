@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeJsonBytesBroadcast, encodeMessage, encodeUserBroadcast, FrameError } from './serializer.ts';
+import {
+	decodeFrame,
+	encodeJsonBytesBroadcast,
+	encodeMessage,
+	encodeUserBroadcast,
+	FrameError
+} from './serializer.ts';
 import { PAYLOAD_ENCODING, VSN_1, VSN_2 } from './constants.ts';
 import type { BinaryBroadcastPayload } from './types.ts';
 

@@ -8,7 +8,14 @@
  *
  * Everything here returns Buffers so a frame serialized once can be written to many sockets.
  */
-import { BINARY_KINDS, PAYLOAD_ENCODING, SERVER_EVENTS, VSN_1, type PayloadEncoding, type Vsn } from './constants.ts';
+import {
+	BINARY_KINDS,
+	PAYLOAD_ENCODING,
+	SERVER_EVENTS,
+	VSN_1,
+	type PayloadEncoding,
+	type Vsn
+} from './constants.ts';
 import type { BinaryBroadcastPayload, PhxMessage } from './types.ts';
 
 export class FrameError extends Error {}
@@ -29,13 +36,21 @@ export function decodeFrame(data: Buffer, isBinary: boolean, vsn: Vsn): PhxMessa
 		if (!isObject(parsed)) throw new FrameError('1.0.0 frames are JSON objects');
 		return message(parsed.join_ref, parsed.ref, parsed.topic, parsed.event, parsed.payload);
 	}
-	if (!Array.isArray(parsed) || parsed.length !== 5) throw new FrameError('2.0.0 frames are 5-element arrays');
+	if (!Array.isArray(parsed) || parsed.length !== 5)
+		throw new FrameError('2.0.0 frames are 5-element arrays');
 	const [joinRef, ref, topic, event, payload] = parsed as unknown[];
 	return message(joinRef, ref, topic, event, payload);
 }
 
-function message(joinRef: unknown, ref: unknown, topic: unknown, event: unknown, payload: unknown): PhxMessage {
-	if (typeof topic !== 'string' || typeof event !== 'string') throw new FrameError('topic and event must be strings');
+function message(
+	joinRef: unknown,
+	ref: unknown,
+	topic: unknown,
+	event: unknown,
+	payload: unknown
+): PhxMessage {
+	if (typeof topic !== 'string' || typeof event !== 'string')
+		throw new FrameError('topic and event must be strings');
 	return {
 		joinRef: refString(joinRef),
 		ref: refString(ref),
@@ -137,7 +152,9 @@ export function encodeJsonBytesBroadcast(vsn: Vsn, topic: string, event: string,
 	const payload = Buffer.concat([Buffer.from(head), json, Buffer.from('}')]);
 	if (vsn === VSN_1) {
 		return Buffer.concat([
-			Buffer.from(`{"join_ref":null,"ref":null,"topic":${JSON.stringify(topic)},"event":"broadcast","payload":`),
+			Buffer.from(
+				`{"join_ref":null,"ref":null,"topic":${JSON.stringify(topic)},"event":"broadcast","payload":`
+			),
 			payload,
 			Buffer.from('}')
 		]);

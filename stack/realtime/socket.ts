@@ -91,8 +91,9 @@ export class Connection implements ChannelConnection {
 		try {
 			msg = decodeFrame(data, isBinary, this.vsn);
 		} catch (error) {
-			if (!(error instanceof FrameError)) throw error;
-			this.server.ctx.log.debug(`realtime: ignoring a frame: ${error.message}`);
+			if (error instanceof FrameError)
+				this.server.ctx.log.debug(`realtime: ignoring a frame: ${error.message}`);
+			else this.server.ctx.log.error('realtime: could not decode a frame:', error);
 			return;
 		}
 		try {
@@ -121,7 +122,8 @@ export class Connection implements ChannelConnection {
 	}
 
 	#join(msg: PhxMessage): void {
-		if (!msg.topic.startsWith(TOPIC_PREFIX)) return this.#reply(msg, 'error', { reason: ERRORS.unmatchedTopic });
+		if (!msg.topic.startsWith(TOPIC_PREFIX))
+			return this.#reply(msg, 'error', { reason: ERRORS.unmatchedTopic });
 		const existing = this.channels.get(msg.topic);
 		if (existing) {
 			// Phoenix closes the earlier join of the same topic before joining again.
@@ -160,13 +162,15 @@ export class Connection implements ChannelConnection {
 		});
 	}
 
-	/** Checks the limits a join must pass, in Supabase's order. */
+	/** Checks the limits a join must pass. */
 	#joinRefusal(channel: Channel): string | null {
 		if (channel.subTopic === '') return ERRORS.topicRequired;
 		if (!this.server.admitUser(this)) return ERRORS.tooManyUsers;
-		if (!this.joinRate.hit()) return ERRORS.tooManyJoins;
+		// Supabase checks joins/s (per tenant) before channels; per connection, a client opening its
+		// 101st channel within a second would then hear about joins, so channels are checked first.
 		const others = this.channels.size - (this.channels.get(channel.topic) === channel ? 1 : 0);
 		if (others >= this.server.limits.maxChannelsPerClient) return ERRORS.tooManyChannels;
+		if (!this.joinRate.hit()) return ERRORS.tooManyJoins;
 		return null;
 	}
 

@@ -1,7 +1,7 @@
 /**
  * Messages on the wire, typed as discriminated unions that mirror realtime-js's own types.
  */
-import type { PayloadEncoding } from './constants.ts';
+import type { PayloadEncoding, SERVER_EVENTS } from './constants.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -38,13 +38,6 @@ export interface JoinPayload {
 	version?: string;
 }
 
-/** What a client may push on a joined channel. */
-export type ClientPush =
-	| { event: 'broadcast'; payload: { type?: 'broadcast'; event: string; payload?: Json } | BinaryBroadcastPayload }
-	| { event: 'presence'; payload: { type?: 'presence'; event: 'track' | 'untrack' | string; payload?: Json } }
-	| { event: 'access_token'; payload: { access_token?: string | null } }
-	| { event: 'phx_leave'; payload: Record<string, never> };
-
 /** A broadcast to fan out on a topic: either plain JSON, or a user payload kept as bytes. */
 export type OutgoingBroadcast =
 	| { kind: 'json'; body: JsonObject /* {type: 'broadcast', event, payload, ...} */ }
@@ -71,3 +64,13 @@ export interface PresenceDiff {
 	joins: PresenceEntries;
 	leaves: PresenceEntries;
 }
+
+/** What the server pushes on a channel, by event (mirrors what realtime-js listens for). */
+export type ServerPush =
+	| { event: typeof SERVER_EVENTS.reply; payload: { status: ReplyStatus; response: unknown } }
+	| { event: typeof SERVER_EVENTS.close; payload: Record<string, never> }
+	| { event: typeof SERVER_EVENTS.presenceState; payload: PresenceEntries }
+	| { event: typeof SERVER_EVENTS.presenceDiff; payload: PresenceDiff }
+	| { event: typeof SERVER_EVENTS.postgresChanges; payload: { ids: number[]; data: Record<string, unknown> } }
+	| { event: typeof SERVER_EVENTS.system; payload: SystemPayload }
+	| { event: typeof SERVER_EVENTS.broadcast; payload: JsonObject };

@@ -75,7 +75,13 @@ export const QUANTIFIABLE: ReadonlySet<Operator> = new Set([
 export type IsValue = 'null' | 'not_null' | 'true' | 'false' | 'unknown';
 
 export type Condition =
-	| { type: 'op'; op: Exclude<Operator, 'in' | 'is' | 'fts' | 'plfts' | 'phfts' | 'wfts'>; value: string; quant?: 'any' | 'all'; values?: string[] }
+	| {
+			type: 'op';
+			op: Exclude<Operator, 'in' | 'is' | 'fts' | 'plfts' | 'phfts' | 'wfts'>;
+			value: string;
+			quant?: 'any' | 'all';
+			values?: string[];
+	  }
 	| { type: 'in'; values: string[] }
 	| { type: 'is'; value: IsValue }
 	| { type: 'fts'; op: 'fts' | 'plfts' | 'phfts' | 'wfts'; config?: string; value: string };

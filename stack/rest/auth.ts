@@ -2,7 +2,15 @@
 // PostgREST's JWT errors (PGRST301/PGRST303) and its answers for roles it cannot switch to.
 
 import type pg from 'pg';
-import { apiKeyClaims, isOpaqueKey, JwtError, roleForApiKey, verifyJwt, type ApiKeyRole, type JwtClaims } from '../keys.ts';
+import {
+	apiKeyClaims,
+	isOpaqueKey,
+	JwtError,
+	roleForApiKey,
+	verifyJwt,
+	type ApiKeyRole,
+	type JwtClaims
+} from '../keys.ts';
 import { jwtError, RestError } from './errors.ts';
 
 /** The roles the API may switch to (Supabase's authenticator is granted exactly these). */
@@ -19,9 +27,34 @@ function jwtFailure(error: JwtError, token: string): RestError {
 	if (error.reason === 'expired') return jwtError('PGRST303', 'JWT expired');
 	const parts = token.split('.').length;
 	if (parts !== 3) return jwtError('PGRST301', `Expected 3 parts in JWT; got ${parts}`);
-	if (error.message.includes('signing method')) return jwtError('PGRST301', 'Wrong or unsupported encoding algorithm');
+	if (error.message.includes('signing method'))
+		return jwtError('PGRST301', 'Wrong or unsupported encoding algorithm');
 	if (error.reason === 'invalid') return jwtError('PGRST301', 'JWT cryptographic operation failed');
 	return jwtError('PGRST301', "JWT couldn't be decoded");
+}
+
+/**
+ * Verified tokens by their text: a user's token is presented on every request for up to an hour,
+ * and HMAC verification through WebCrypto is the costliest step of a small request.
+ */
+const verified = new Map<string, JwtClaims>();
+const VERIFIED_LIMIT = 1000;
+
+async function verifiedClaims(token: string, secret: string): Promise<JwtClaims> {
+	const key = `${secret}\u0000${token}`;
+	const hit = verified.get(key);
+	if (hit && (typeof hit.exp !== 'number' || hit.exp > Date.now() / 1000)) return hit;
+	verified.delete(key);
+	let claims: JwtClaims;
+	try {
+		claims = await verifyJwt(token, secret);
+	} catch (error) {
+		if (error instanceof JwtError) throw jwtFailure(error, token);
+		throw error;
+	}
+	if (verified.size >= VERIFIED_LIMIT) verified.delete(verified.keys().next().value as string);
+	verified.set(key, claims);
+	return claims;
 }
 
 export async function identify(
@@ -42,19 +75,15 @@ export async function identify(
 		if (!role) throw jwtError('PGRST301', 'Expected 3 parts in JWT; got 1');
 		return { role, claims: apiKeyClaims(role), authenticated: role !== 'anon' };
 	}
-	let claims: JwtClaims;
-	try {
-		claims = await verifyJwt(token, secret);
-	} catch (error) {
-		if (error instanceof JwtError) throw jwtFailure(error, token);
-		throw error;
-	}
+	const claims = await verifiedClaims(token, secret);
 	const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : 'anon';
 	if (!API_ROLES.has(role)) {
 		// What Postgres answers the authenticator: an existing role it is not a member of, or no such role.
 		const exists = await db.query('select 1 from pg_roles where rolname = $1', [role]);
 		if (exists.rowCount) throw new RestError(403, '42501', `permission denied to set role "${role}"`);
-		throw new RestError(401, '22023', `role "${role}" does not exist`, null, null, { 'WWW-Authenticate': 'Bearer' });
+		throw new RestError(401, '22023', `role "${role}" does not exist`, null, null, {
+			'WWW-Authenticate': 'Bearer'
+		});
 	}
 	return { role, claims, authenticated: role !== 'anon' };
 }

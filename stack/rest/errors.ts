@@ -42,7 +42,13 @@ export const invalidBody = (message = 'Empty or invalid json'): RestError =>
 	new RestError(400, 'PGRST102', message);
 
 export const unacceptableSchema = (schema: string, exposed: string[]): RestError =>
-	new RestError(406, 'PGRST106', `Invalid schema: ${schema}`, null, `Only the following schemas are exposed: ${exposed.join(', ')}`);
+	new RestError(
+		406,
+		'PGRST106',
+		`Invalid schema: ${schema}`,
+		null,
+		`Only the following schemas are exposed: ${exposed.join(', ')}`
+	);
 
 export const singularity = (rows: number): RestError =>
 	new RestError(
@@ -121,7 +127,11 @@ interface PgErrorLike {
 }
 
 export function isPgError(error: unknown): error is PgErrorLike & Error {
-	return error instanceof Error && typeof (error as PgErrorLike).code === 'string' && /^[0-9A-Z]{5}$/.test((error as PgErrorLike).code ?? '');
+	return (
+		error instanceof Error &&
+		typeof (error as PgErrorLike).code === 'string' &&
+		/^[0-9A-Z]{5}$/.test((error as PgErrorLike).code ?? '')
+	);
 }
 
 /** A Postgres error as PostgREST passes it through, including `RAISE SQLSTATE 'PGRST'` full control. */
@@ -132,7 +142,14 @@ export function fromPgError(error: PgErrorLike, authenticated: boolean): RestErr
 			const msg = JSON.parse(error.message) as Partial<RestErrorBody>;
 			const det = JSON.parse(error.detail ?? '') as { status?: number; headers?: Record<string, string> };
 			if (typeof msg.code === 'string' && typeof msg.message === 'string' && typeof det.status === 'number') {
-				return new RestError(det.status, msg.code, msg.message, msg.details ?? null, msg.hint ?? null, det.headers ?? {});
+				return new RestError(
+					det.status,
+					msg.code,
+					msg.message,
+					msg.details ?? null,
+					msg.hint ?? null,
+					det.headers ?? {}
+				);
 			}
 		} catch {
 			// falls through to PGRST121 below

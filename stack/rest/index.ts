@@ -29,15 +29,20 @@ export async function createRest(ctx: StackContext): Promise<RestService> {
 		log.warn(`rest: could not install the schema-reload event triggers: ${(error as Error).message}`);
 	}
 
-	const state: { cache: SchemaCache; version: number } = { cache: await loadSchema(ctx.pool, schemas), version: 0 };
-	let reloading: Promise<void> | undefined;
-	const reloadSchema = async (): Promise<void> => {
-		// Readers keep the old cache until the new one is complete.
-		const next = (reloading ??= loadSchema(ctx.pool, schemas).then((cache) => {
-			state.cache = cache;
+	const state: { cache: SchemaCache; version: number } = {
+		cache: await loadSchema(ctx.pool, schemas),
+		version: 0
+	};
+	// Reloads run one after another, so a reload asked for during another still sees the latest DDL.
+	let chain: Promise<void> = Promise.resolve();
+	const reloadSchema = (): Promise<void> => {
+		const next = chain.then(async () => {
+			// Readers keep the old cache until the new one is complete.
+			state.cache = await loadSchema(ctx.pool, schemas);
 			state.version++;
-		}).finally(() => (reloading = undefined)));
-		await next;
+		});
+		chain = next.catch(() => undefined);
+		return next;
 	};
 
 	// LISTEN on a dedicated connection, like PostgREST's `pgrst` channel.
@@ -53,20 +58,37 @@ export async function createRest(ctx: StackContext): Promise<RestService> {
 	};
 	const listen = async (): Promise<void> => {
 		const client = new pg.Client({ connectionString: config.dbUrl });
-		client.on('error', (error) => {
-			log.warn(`rest: schema listener lost: ${error.message}`);
+		let lost = false;
+		const onLost = (error?: Error) => {
+			if (lost) return;
+			lost = true;
 			client.end().catch(() => undefined);
-			if (!closed) retry = setTimeout(() => void listen().catch(() => undefined), 1000);
-		});
+			if (closed) return;
+			log.warn(`rest: schema listener lost${error ? `: ${error.message}` : ''}; reconnecting`);
+			clearTimeout(retry);
+			retry = setTimeout(reconnect, 1000);
+		};
+		client.on('error', onLost);
+		client.on('end', () => onLost());
 		client.on('notification', (msg) => {
-			if (msg.channel === 'pgrst' && (msg.payload === 'reload schema' || msg.payload === '' || msg.payload === undefined)) {
-				scheduleReload();
-			}
+			if (msg.channel === 'pgrst' && (msg.payload === 'reload schema' || !msg.payload)) scheduleReload();
 		});
 		await client.connect();
 		await client.query('LISTEN pgrst');
 		listener = client;
 		if (closed) await client.end();
+	};
+	/** After a lost connection (a restart or `db:reset`): listen again, re-arm the triggers, reload. */
+	const reconnect = () => {
+		listen()
+			.then(() => ctx.pool.query(DDL_WATCH_SQL))
+			.then(scheduleReload)
+			.catch((error: Error) => {
+				if (closed) return;
+				log.warn(`rest: schema listener could not reconnect: ${error.message}`);
+				clearTimeout(retry);
+				retry = setTimeout(reconnect, 1000);
+			});
 	};
 	await listen();
 
@@ -83,7 +105,7 @@ export async function createRest(ctx: StackContext): Promise<RestService> {
 			closed = true;
 			clearTimeout(timer);
 			clearTimeout(retry);
-			await reloading?.catch(() => undefined);
+			await chain;
 			await listener?.end().catch(() => undefined);
 		}
 	};

@@ -20,7 +20,13 @@ describe('select', () => {
 			{ type: 'field', field: { name: 'created_at', path: [] }, alias: undefined, cast: 'text' },
 			{
 				type: 'field',
-				field: { name: 'data', path: [{ arrow: '->', key: 'a' }, { arrow: '->>', key: 'b' }] },
+				field: {
+					name: 'data',
+					path: [
+						{ arrow: '->', key: 'a' },
+						{ arrow: '->>', key: 'b' }
+					]
+				},
 				alias: undefined,
 				cast: undefined
 			}
@@ -49,7 +55,9 @@ describe('select', () => {
 		const error = errorOf(() => parseSelect('id;drop table x'));
 		expect(error.status).toBe(400);
 		expect(error.body.code).toBe('PGRST100');
-		expect(error.body.message).toBe('"failed to parse select parameter (id;drop table x)" (line 1, column 3)');
+		expect(error.body.message).toBe(
+			'"failed to parse select parameter (id;drop table x)" (line 1, column 3)'
+		);
 		expect(errorOf(() => parseSelect('id,(select 1)')).body.code).toBe('PGRST100');
 		expect(errorOf(() => parseSelect('rel(id')).body.code).toBe('PGRST100');
 	});
@@ -80,7 +88,10 @@ describe('filters', () => {
 			config: 'english',
 			value: 'hello world'
 		});
-		expect(parseFilter('data->>a', 'eq.1').field).toEqual({ name: 'data', path: [{ arrow: '->>', key: 'a' }] });
+		expect(parseFilter('data->>a', 'eq.1').field).toEqual({
+			name: 'data',
+			path: [{ arrow: '->>', key: 'a' }]
+		});
 	});
 
 	it('rejects unknown operators and bad is values', () => {
@@ -93,26 +104,53 @@ describe('filters', () => {
 	});
 
 	it('parses nested logic trees', () => {
-		const tree = parseLogic('or', false, '(priority.eq.high,and(read_at.is.null,title.not.eq."a,b"),id.in.(1,2))');
+		const tree = parseLogic(
+			'or',
+			false,
+			'(priority.eq.high,and(read_at.is.null,title.not.eq."a,b"),id.in.(1,2))'
+		);
 		expect(tree).toEqual({
 			type: 'logic',
 			op: 'or',
 			negated: false,
 			children: [
-				{ type: 'filter', field: { name: 'priority', path: [] }, negated: false, cond: { type: 'op', op: 'eq', value: 'high' } },
+				{
+					type: 'filter',
+					field: { name: 'priority', path: [] },
+					negated: false,
+					cond: { type: 'op', op: 'eq', value: 'high' }
+				},
 				{
 					type: 'logic',
 					op: 'and',
 					negated: false,
 					children: [
-						{ type: 'filter', field: { name: 'read_at', path: [] }, negated: false, cond: { type: 'is', value: 'null' } },
-						{ type: 'filter', field: { name: 'title', path: [] }, negated: true, cond: { type: 'op', op: 'eq', value: 'a,b' } }
+						{
+							type: 'filter',
+							field: { name: 'read_at', path: [] },
+							negated: false,
+							cond: { type: 'is', value: 'null' }
+						},
+						{
+							type: 'filter',
+							field: { name: 'title', path: [] },
+							negated: true,
+							cond: { type: 'op', op: 'eq', value: 'a,b' }
+						}
 					]
 				},
-				{ type: 'filter', field: { name: 'id', path: [] }, negated: false, cond: { type: 'in', values: ['1', '2'] } }
+				{
+					type: 'filter',
+					field: { name: 'id', path: [] },
+					negated: false,
+					cond: { type: 'in', values: ['1', '2'] }
+				}
 			]
 		});
-		expect(parseLogic('and', true, '(not.or(a.eq.1,b.eq.2))').children[0]).toMatchObject({ op: 'or', negated: true });
+		expect(parseLogic('and', true, '(not.or(a.eq.1,b.eq.2))').children[0]).toMatchObject({
+			op: 'or',
+			negated: true
+		});
 		expect(errorOf(() => parseLogic('or', false, '(a.eq.1')).body.code).toBe('PGRST100');
 	});
 });
@@ -123,7 +161,9 @@ describe('order and query', () => {
 			{ field: { name: 'created_at', path: [] }, direction: 'desc', nulls: 'last' },
 			{ field: { name: 'id', path: [] } }
 		]);
-		expect(errorOf(() => parseOrder('id;select')).body.message).toBe('"failed to parse order (id;select)" (line 1, column 3)');
+		expect(errorOf(() => parseOrder('id;select')).body.message).toBe(
+			'"failed to parse order (id;select)" (line 1, column 3)'
+		);
 		expect(errorOf(() => parseOrder('id.sideways')).body.code).toBe('PGRST100');
 	});
 
@@ -133,15 +173,25 @@ describe('order and query', () => {
 				'select=*,actor(*)&user_id=eq.1&actor.display_name=eq.x&actor.order=id&actor.limit=2&or=(a.eq.1,b.eq.2)&limit=10&offset=5&on_conflict=id&columns="a","b"&apikey=k'
 			)
 		);
-		expect(query.levels.get('')).toMatchObject({ limit: 10, offset: 5, filters: [{ type: 'filter' }, { type: 'logic' }] });
-		expect(query.levels.get('actor')).toMatchObject({ limit: 2, order: [{ field: { name: 'id' } }], filters: [{ field: { name: 'display_name' } }] });
+		expect(query.levels.get('')).toMatchObject({
+			limit: 10,
+			offset: 5,
+			filters: [{ type: 'filter' }, { type: 'logic' }]
+		});
+		expect(query.levels.get('actor')).toMatchObject({
+			limit: 2,
+			order: [{ field: { name: 'id' } }],
+			filters: [{ field: { name: 'display_name' } }]
+		});
 		expect(query.onConflict).toEqual(['id']);
 		expect(query.columns).toEqual(['a', 'b']);
 		expect(errorOf(() => parseQuery([['limit', '-1']])).body.code).toBe('PGRST100');
 	});
 
 	it('reads Prefer tokens from combined headers', () => {
-		expect(parsePrefer('count=exact, return=representation,resolution=merge-duplicates, missing=default, bogus')).toEqual({
+		expect(
+			parsePrefer('count=exact, return=representation,resolution=merge-duplicates, missing=default, bogus')
+		).toEqual({
 			count: 'exact',
 			return: 'representation',
 			resolution: 'merge-duplicates',

@@ -201,7 +201,9 @@ function parseCondition(cur: Cursor, inTree: boolean): { negated: boolean; cond:
 		while (!cur.eof && cur.peek() !== ')') cur.pos++;
 		modifier = cur.input.slice(start, cur.pos);
 		cur.expect(')');
-		const ok = FTS_OPS.has(op) ? /^[\w.-]+$/.test(modifier) : QUANTIFIABLE.has(op) && (modifier === 'any' || modifier === 'all');
+		const ok = FTS_OPS.has(op)
+			? /^[\w.-]+$/.test(modifier)
+			: QUANTIFIABLE.has(op) && (modifier === 'any' || modifier === 'all');
 		if (!ok) {
 			cur.pos = start;
 			cur.fail(FTS_OPS.has(op) ? 'text search configuration' : '"any" or "all"');
@@ -217,7 +219,13 @@ function parseCondition(cur: Cursor, inTree: boolean): { negated: boolean; cond:
 	if (!inTree) cur.pos = cur.input.length;
 	if (op === 'is') {
 		const v = value.toLowerCase();
-		if (!IS_VALUES.has(v)) throw parseError(cur.what, cur.input, cur.pos - value.length, `unexpected "${value}" expecting null, not_null, true, false or unknown`);
+		if (!IS_VALUES.has(v))
+			throw parseError(
+				cur.what,
+				cur.input,
+				cur.pos - value.length,
+				`unexpected "${value}" expecting null, not_null, true, false or unknown`
+			);
 		return { negated, cond: { type: 'is', value: v as IsValue } };
 	}
 	if (FTS_OPS.has(op)) {
@@ -330,7 +338,10 @@ const IGNORED = new Set(['apikey']);
  * Splits the query string into select, per-level filters/order/range and write options.
  * `skip` holds parameter names consumed elsewhere (function arguments of GET /rpc).
  */
-export function parseQuery(params: Iterable<[string, string]>, skip: ReadonlySet<string> = new Set()): QueryParams {
+export function parseQuery(
+	params: Iterable<[string, string]>,
+	skip: ReadonlySet<string> = new Set()
+): QueryParams {
 	const query: QueryParams = { select: [{ type: 'star' }], levels: new Map() };
 	const level = (path: string[]): LevelOptions => {
 		const key = path.join('.');
@@ -378,9 +389,12 @@ export function parsePrefer(header: string | undefined | null): Preferences {
 		const token = raw.trim();
 		if (token === '') continue;
 		const [name, value = ''] = token.split('=', 2).map((s) => s.trim());
-		if (name === 'return' && (value === 'minimal' || value === 'representation' || value === 'headers-only')) prefs.return = value;
-		else if (name === 'count' && (value === 'exact' || value === 'planned' || value === 'estimated')) prefs.count = value;
-		else if (name === 'resolution' && (value === 'merge-duplicates' || value === 'ignore-duplicates')) prefs.resolution = value;
+		if (name === 'return' && (value === 'minimal' || value === 'representation' || value === 'headers-only'))
+			prefs.return = value;
+		else if (name === 'count' && (value === 'exact' || value === 'planned' || value === 'estimated'))
+			prefs.count = value;
+		else if (name === 'resolution' && (value === 'merge-duplicates' || value === 'ignore-duplicates'))
+			prefs.resolution = value;
 		else if (name === 'missing' && (value === 'default' || value === 'null')) prefs.missing = value;
 		else if (name === 'handling' && (value === 'strict' || value === 'lenient')) prefs.handling = value;
 		else if (name === 'tx' && (value === 'commit' || value === 'rollback')) prefs.tx = value;

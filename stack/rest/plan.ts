@@ -1,7 +1,16 @@
 // Resolves the parsed request against the schema cache. The result names only catalog objects
 // (relations, columns, foreign keys, types); request text survives only as values.
 
-import type { Condition, FieldRef, Filter, JsonStep, LevelOptions, LogicTree, QueryParams, SelectItem } from './ast.ts';
+import type {
+	Condition,
+	FieldRef,
+	Filter,
+	JsonStep,
+	LevelOptions,
+	LogicTree,
+	QueryParams,
+	SelectItem
+} from './ast.ts';
 import { RestError, undefinedColumn } from './errors.ts';
 import type { Column, ForeignKey, Relation, SchemaCache } from './schema.ts';
 
@@ -74,13 +83,20 @@ function describeCandidate(parent: Relation, c: Candidate): Record<string, strin
 }
 
 /** PostgREST's embedding rules: by table name, by foreign-key column or constraint name, `!hint` to disambiguate. */
-function resolveEmbed(cache: SchemaCache, parent: Relation, name: string, hint: string | undefined): Candidate {
+function resolveEmbed(
+	cache: SchemaCache,
+	parent: Relation,
+	name: string,
+	hint: string | undefined
+): Candidate {
 	const all = relationshipCandidates(cache, parent);
-	const single = (cols: string[]) => cols.length === 1 ? cols[0] : undefined;
+	const single = (cols: string[]) => (cols.length === 1 ? cols[0] : undefined);
 	let found = all.filter((c) => c.target.name === name);
 	if (found.length === 0) {
 		// `actor_id(...)` or `notifications_actor_id_fkey(...)` names the relationship itself.
-		found = all.filter((c) => c.parentHoldsKey && (single(c.fk.columns) === name || c.fk.constraint === name));
+		found = all.filter(
+			(c) => c.parentHoldsKey && (single(c.fk.columns) === name || c.fk.constraint === name)
+		);
 	}
 	if (hint !== undefined) {
 		found = found.filter(
@@ -168,10 +184,19 @@ export class Planner {
 				level.select.push({ type: 'column', key, ref, cast });
 			} else {
 				if (item.spread) {
-					throw new RestError(400, 'PGRST127', 'Feature not implemented', 'Spread embedding (...) is not supported by this local stack');
+					throw new RestError(
+						400,
+						'PGRST127',
+						'Feature not implemented',
+						'Spread embedding (...) is not supported by this local stack'
+					);
 				}
 				if (!level.relation) {
-					throw new RestError(400, 'PGRST200', `Could not find a relationship between '${level.label}' and '${item.name}' in the schema cache`);
+					throw new RestError(
+						400,
+						'PGRST200',
+						`Could not find a relationship between '${level.label}' and '${item.name}' in the schema cache`
+					);
 				}
 				const c = resolveEmbed(this.cache, level.relation, item.name, item.hint);
 				const join: [string, string][] = c.parentHoldsKey
@@ -210,7 +235,12 @@ export class Planner {
 
 	private condition(level: LevelPlan, node: Filter | LogicTree): PlannedCondition {
 		if (node.type === 'logic') {
-			return { type: 'logic', op: node.op, negated: node.negated, children: node.children.map((c) => this.condition(level, c)) };
+			return {
+				type: 'logic',
+				op: node.op,
+				negated: node.negated,
+				children: node.children.map((c) => this.condition(level, c))
+			};
 		}
 		if (!level.columns.has(node.field.name) && node.field.path.length === 0) {
 			const embed = level.select.find((i) => i.type === 'embed' && i.key === node.field.name);

@@ -10,6 +10,8 @@ export interface Column {
 	typeOid: number;
 	nullable: boolean;
 	hasDefault: boolean;
+	/** The column's DEFAULT expression as the catalog prints it (for Prefer: missing=default). */
+	defaultExpr?: string;
 	generated: boolean;
 }
 
@@ -51,7 +53,10 @@ export interface FunctionDef {
 	 * void: no result; scalar: one value per row; composite: rows with `columns`
 	 * (a table type, a composite type, or OUT/TABLE parameters).
 	 */
-	returns: { kind: 'void' } | { kind: 'scalar'; type: string } | { kind: 'composite'; columns: Column[]; relation?: Relation };
+	returns:
+		| { kind: 'void' }
+		| { kind: 'scalar'; type: string }
+		| { kind: 'composite'; columns: Column[]; relation?: Relation };
 }
 
 export class SchemaCache {
@@ -142,6 +147,7 @@ interface ColumnRow {
 	type_oid: number;
 	notnull: boolean;
 	hasdef: boolean;
+	default_expr: string | null;
 	generated: boolean;
 }
 
@@ -174,11 +180,15 @@ export async function loadSchema(db: pg.Pool | pg.Client, schemas: string[]): Pr
 		  where n.nspname = any($1) and p.prokind = 'f'`,
 		[schemas]
 	);
-	const relOids = [...rels.rows.map((r) => r.oid), ...procs.rows.filter((p) => p.typrelid).map((p) => p.typrelid)];
+	const relOids = [
+		...rels.rows.map((r) => r.oid),
+		...procs.rows.filter((p) => p.typrelid).map((p) => p.typrelid)
+	];
 	const cols = await db.query<ColumnRow>(
 		`select a.attrelid::int as rel, a.attname as name, format_type(a.atttypid, a.atttypmod) as type, a.atttypid::int as type_oid,
-		        a.attnotnull as notnull, a.atthasdef as hasdef, a.attgenerated <> '' as generated
-		   from pg_attribute a
+		        a.attnotnull as notnull, a.atthasdef as hasdef, a.attgenerated <> '' as generated,
+		        pg_get_expr(d.adbin, d.adrelid) as default_expr
+		   from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum and a.attgenerated = ''
 		  where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
 		  order by a.attrelid, a.attnum`,
 		[relOids]
@@ -232,6 +242,7 @@ export async function loadSchema(db: pg.Pool | pg.Client, schemas: string[]): Pr
 			typeOid: row.type_oid,
 			nullable: !row.notnull,
 			hasDefault: row.hasdef,
+			defaultExpr: row.default_expr ?? undefined,
 			generated: row.generated
 		});
 	}
@@ -266,17 +277,30 @@ export async function loadSchema(db: pg.Pool | pg.Client, schemas: string[]): Pr
 		p.arg_types.forEach((oid, i) => {
 			const mode = modes[i];
 			const type = typeName.get(oid) ?? 'unknown';
-			if (mode === 'i' || mode === 'b' || mode === 'v') inputs.push({ name: names[i] ?? '', type, hasDefault: false });
+			if (mode === 'i' || mode === 'b' || mode === 'v')
+				inputs.push({ name: names[i] ?? '', type, hasDefault: false });
 			if (mode === 'o' || mode === 'b' || mode === 't') {
-				outputs.push({ name: names[i] ?? '', type, typeOid: oid, nullable: true, hasDefault: false, generated: false });
+				outputs.push({
+					name: names[i] ?? '',
+					type,
+					typeOid: oid,
+					nullable: true,
+					hasDefault: false,
+					generated: false
+				});
 			}
 		});
 		inputs.slice(inputs.length - p.ndefaults).forEach((arg) => (arg.hasDefault = true));
 		let returns: FunctionDef['returns'];
 		if (p.rettypename === 'void') returns = { kind: 'void' };
 		else if (p.typtype === 'c') {
-			returns = { kind: 'composite', columns: columnsByRel.get(p.typrelid) ?? [], relation: relByOid.get(p.typrelid) };
-		} else if (p.rettypename === 'record' && outputs.length > 0) returns = { kind: 'composite', columns: outputs };
+			returns = {
+				kind: 'composite',
+				columns: columnsByRel.get(p.typrelid) ?? [],
+				relation: relByOid.get(p.typrelid)
+			};
+		} else if (p.rettypename === 'record' && outputs.length > 0)
+			returns = { kind: 'composite', columns: outputs };
 		else returns = { kind: 'scalar', type: p.rettype };
 		const def: FunctionDef = {
 			schema: p.schema,

@@ -78,9 +78,16 @@ function columnExpr(b: SqlBuilder, alias: string, ref: ColumnRef): string {
 	return expr;
 }
 
-function conditionSql(b: SqlBuilder, alias: string, cond: PlannedCondition, embeds: Map<EmbedPlan, string>): string {
+function conditionSql(
+	b: SqlBuilder,
+	alias: string,
+	cond: PlannedCondition,
+	embeds: Map<EmbedPlan, string>
+): string {
 	if (cond.type === 'logic') {
-		const inner = cond.children.map((c) => conditionSql(b, alias, c, embeds)).join(cond.op === 'and' ? ' AND ' : ' OR ');
+		const inner = cond.children
+			.map((c) => conditionSql(b, alias, c, embeds))
+			.join(cond.op === 'and' ? ' AND ' : ' OR ');
 		return cond.negated ? `NOT (${inner})` : `(${inner})`;
 	}
 	if (cond.type === 'embedNull') {
@@ -158,7 +165,9 @@ const whereSql = (conds: string[]) => (conds.length > 0 ? ` WHERE ${conds.join('
 function embedSql(b: SqlBuilder, embed: EmbedPlan, parentAlias: string): string {
 	const alias = b.alias();
 	const c = compileLevel(b, embed, alias);
-	const join = embed.join.map(([parent, child]) => `${alias}.${ident(child)} = ${parentAlias}.${ident(parent)}`);
+	const join = embed.join.map(
+		([parent, child]) => `${alias}.${ident(child)} = ${parentAlias}.${ident(parent)}`
+	);
 	const rows =
 		`SELECT ${c.object} AS "v" FROM ${qualified(embed.relation.schema, embed.relation.name)} AS ${alias} ` +
 		c.laterals.map((l) => l.sql).join(' ') +
@@ -186,13 +195,22 @@ export function readSql(b: SqlBuilder, level: LevelPlan, options: ReadOptions): 
 	let limit = level.limit;
 	if (options.maxRows !== undefined) limit = Math.min(limit ?? options.maxRows, options.maxRows);
 	const main = `SELECT ${c.object} AS "v" FROM ${from} ${c.laterals.map((l) => l.sql).join(' ')}${where}${c.orderBy}${range(b, limit, level.offset)}`;
-	const needed = c.laterals.filter((l) => l.neededForFilter).map((l) => l.sql).join(' ');
+	const needed = c.laterals
+		.filter((l) => l.neededForFilter)
+		.map((l) => l.sql)
+		.join(' ');
 	const total = options.count ? `(SELECT count(*) FROM ${from} ${needed}${where})` : 'NULL::bigint';
 	return `SELECT ${total} AS "total", count(*) AS "page", COALESCE(json_agg("p"."v"), '[]')::text AS "body" FROM (${main}) AS "p"`;
 }
 
 /** Wraps a data-modifying statement (RETURNING rows) and shapes its rows like a read. */
-function mutationSql(b: SqlBuilder, level: LevelPlan, mutation: string, returning: string, representation: boolean): string {
+function mutationSql(
+	b: SqlBuilder,
+	level: LevelPlan,
+	mutation: string,
+	returning: string,
+	representation: boolean
+): string {
 	if (!representation) {
 		return `WITH "pgrst_source" AS (${mutation} RETURNING 1) SELECT count(*) AS "total", count(*) AS "page", NULL::text AS "body" FROM "pgrst_source"`;
 	}
@@ -209,6 +227,8 @@ export interface InsertOptions {
 	rows: string;
 	rowCount: number;
 	onConflict?: { columns: string[]; action: 'merge' | 'ignore' };
+	/** Prefer: missing=default: a key absent from a row takes the column default, not NULL. */
+	missingDefault: boolean;
 	representation: boolean;
 }
 
@@ -216,10 +236,26 @@ export function insertSql(b: SqlBuilder, rel: Relation, level: LevelPlan, o: Ins
 	const target = qualified(rel.schema, rel.name);
 	let insert: string;
 	if (o.columns.length === 0) {
-		insert = o.rowCount === 0 ? `INSERT INTO ${target} SELECT * FROM ${target} WHERE false` : `INSERT INTO ${target} DEFAULT VALUES`;
+		insert =
+			o.rowCount === 0
+				? `INSERT INTO ${target} SELECT * FROM ${target} WHERE false`
+				: `INSERT INTO ${target} DEFAULT VALUES`;
 	} else {
 		const cols = o.columns.map((c) => ident(c.name)).join(', ');
-		insert = `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${target}, ${b.param(o.rows)}::json)`;
+		if (o.missingDefault) {
+			// Default expressions are the catalog's own text (pg_get_expr), never request text.
+			const values = o.columns.map((c) =>
+				c.defaultExpr === undefined
+					? `"pgrst_rec".${ident(c.name)}`
+					: `CASE WHEN "pgrst_elem"."j" ? ${b.text(c.name)} THEN "pgrst_rec".${ident(c.name)} ELSE ${c.defaultExpr} END`
+			);
+			insert =
+				`INSERT INTO ${target} (${cols}) SELECT ${values.join(', ')} ` +
+				`FROM jsonb_array_elements(${b.param(o.rows)}::jsonb) WITH ORDINALITY AS "pgrst_elem"("j", "n") ` +
+				`CROSS JOIN LATERAL jsonb_populate_record(NULL::${target}, "pgrst_elem"."j") AS "pgrst_rec" ORDER BY "pgrst_elem"."n"`;
+		} else {
+			insert = `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${target}, ${b.param(o.rows)}::json)`;
+		}
 	}
 	if (o.onConflict) {
 		const updates = o.columns.map((c) => `${ident(c.name)} = EXCLUDED.${ident(c.name)}`);
@@ -250,17 +286,34 @@ export function updateSql(
 	return mutationSql(b, level, mutation, alias, representation);
 }
 
-export function deleteSql(b: SqlBuilder, rel: Relation, level: LevelPlan, conditions: PlannedCondition[], representation: boolean): string {
+export function deleteSql(
+	b: SqlBuilder,
+	rel: Relation,
+	level: LevelPlan,
+	conditions: PlannedCondition[],
+	representation: boolean
+): string {
 	const alias = b.alias();
 	const where = whereSql(conditions.map((c) => conditionSql(b, alias, c, new Map())));
-	return mutationSql(b, level, `DELETE FROM ${qualified(rel.schema, rel.name)} AS ${alias}${where}`, alias, representation);
+	return mutationSql(
+		b,
+		level,
+		`DELETE FROM ${qualified(rel.schema, rel.name)} AS ${alias}${where}`,
+		alias,
+		representation
+	);
 }
 
 /**
  * The FROM item of a function call: arguments arrive as one JSON object and are typed by
  * json_to_record with the catalog's parameter types.
  */
-export function functionFrom(b: SqlBuilder, fn: FunctionDef, args: Record<string, unknown>, scalarColumn?: string): string {
+export function functionFrom(
+	b: SqlBuilder,
+	fn: FunctionDef,
+	args: Record<string, unknown>,
+	scalarColumn?: string
+): string {
 	const used = fn.args.filter((a) => a.name in args);
 	const call = `${qualified(fn.schema, fn.name)}(${used.map((a) => `${ident(a.name)} => "pgrst_args".${ident(a.name)}`).join(', ')})`;
 	const result = scalarColumn ? `${call} AS "pgrst_call"(${ident(scalarColumn)})` : call;

@@ -33,7 +33,9 @@ describe('matchesView', () => {
 	it('puts archived rows only in Archived, and read rows out of Unread', () => {
 		expect(matchesView(base, { tab: 'all', category: null, query: '' })).toBe(true);
 		expect(matchesView({ ...base, archived_at: 'x' }, { tab: 'all', category: null, query: '' })).toBe(false);
-		expect(matchesView({ ...base, archived_at: 'x' }, { tab: 'archived', category: null, query: '' })).toBe(true);
+		expect(matchesView({ ...base, archived_at: 'x' }, { tab: 'archived', category: null, query: '' })).toBe(
+			true
+		);
 		expect(matchesView({ ...base, read_at: 'x' }, { tab: 'unread', category: null, query: '' })).toBe(false);
 	});
 

@@ -1,11 +1,13 @@
-import type { RealtimeChannel, RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
+/* eslint-disable svelte/prefer-svelte-reactivity -- private bookkeeping; state is published as new $state.raw values */
+import type { RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
 import { NOTIFICATION_COLUMNS, type InboxView, type Notification } from '$lib/types';
 import type { Connection } from '$lib/connection.svelte';
 import { matchesView, newerThan, type Cursor } from './cursor';
 import { countUnread, fetchPage, viewQuery, type Page } from './query';
 import { InboxWindow, type Change } from './window';
 
-const isUnread = (r: Pick<Notification, 'read_at' | 'archived_at'>) => r.read_at === null && r.archived_at === null;
+const isUnread = (r: Pick<Notification, 'read_at' | 'archived_at'>) =>
+	r.read_at === null && r.archived_at === null;
 /** How far before the last sync a catch-up looks, for transactions that committed late. */
 const SYNC_MARGIN_MS = 5_000;
 const CATCH_UP_LIMIT = 200;
@@ -40,7 +42,6 @@ export class Inbox {
 	#catchUpRunning = false;
 	#catchUpAgain = false;
 	#recountTimer: ReturnType<typeof setTimeout> | undefined;
-	#channel: RealtimeChannel | null = null;
 	#onArrival: (row: Notification) => void = () => {};
 	#connection: Connection | null = null;
 
@@ -79,11 +80,9 @@ export class Inbox {
 				connection.channel('inbox', status);
 				if (status === 'SUBSCRIBED') void this.catchUp();
 			});
-		this.#channel = channel;
 		return () => {
 			clearTimeout(this.#recountTimer);
 			connection.untrack('inbox');
-			this.#channel = null;
 			void this.#supabase.removeChannel(channel);
 		};
 	}
@@ -214,7 +213,8 @@ export class Inbox {
 	async markAllRead(): Promise<void> {
 		const now = new Date().toISOString();
 		const previous = this.unread;
-		for (const row of this.#window.rows) if (row.read_at === null) this.#window.patch(row.id, { read_at: now });
+		for (const row of this.#window.rows)
+			if (row.read_at === null) this.#window.patch(row.id, { read_at: now });
 		this.unread = 0;
 		this.#publish();
 		let { error } = await this.#supabase.rpc('mark_all_read');
@@ -266,7 +266,11 @@ export class Inbox {
 			let row = payload.new;
 			if (payload.errors?.length) {
 				// The server left values out (payload too large): read the row itself.
-				const { data } = await this.#supabase.from('notifications').select(NOTIFICATION_COLUMNS).eq('id', row.id).maybeSingle<Notification>();
+				const { data } = await this.#supabase
+					.from('notifications')
+					.select(NOTIFICATION_COLUMNS)
+					.eq('id', row.id)
+					.maybeSingle<Notification>();
 				if (!data) return;
 				row = data;
 			}
@@ -276,7 +280,8 @@ export class Inbox {
 		const outcome = this.#window.apply(change);
 		if (change.type === 'INSERT' && !this.#announced.has(change.row.id)) {
 			this.#announced.add(change.row.id);
-			if (outcome === 'inserted' || this.#window.catchingUp) this.fresh = new Set([...this.fresh, change.row.id]);
+			if (outcome === 'inserted' || this.#window.catchingUp)
+				this.fresh = new Set([...this.fresh, change.row.id]);
 			this.#onArrival(change.row);
 		}
 		this.#publish();

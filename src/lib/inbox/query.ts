@@ -9,7 +9,8 @@ export function viewQuery(supabase: SupabaseClient, userId: string, view: InboxV
 	else q = q.is('archived_at', null);
 	if (view.tab === 'unread') q = q.is('read_at', null);
 	if (view.category) q = q.eq('category', view.category);
-	if (view.query.trim()) q = q.textSearch('search', view.query.trim(), { type: 'websearch', config: 'english' });
+	if (view.query.trim())
+		q = q.textSearch('search', view.query.trim(), { type: 'websearch', config: 'english' });
 	return q;
 }
 

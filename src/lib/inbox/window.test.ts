@@ -40,7 +40,11 @@ describe('InboxWindow', () => {
 		const w = new InboxWindow();
 		const a = row(1);
 		w.reset([a], false);
-		const read = { ...a, read_at: '2026-01-01T10:05:00+00:00', updated_at: '2026-01-01T10:05:00.000001+00:00' };
+		const read = {
+			...a,
+			read_at: '2026-01-01T10:05:00+00:00',
+			updated_at: '2026-01-01T10:05:00.000001+00:00'
+		};
 		expect(w.apply({ type: 'UPDATE', row: read })).toBe('updated');
 		expect(w.apply({ type: 'UPDATE', row: a })).toBe('ignored');
 		expect(w.get(a.id)?.read_at).not.toBeNull();

@@ -30,6 +30,8 @@ export function rosterFromState(state: Record<string, Partial<PresenceMeta>[]>):
 		});
 	}
 	return entries.sort(
-		(a, b) => Number(a.status === 'away') - Number(b.status === 'away') || a.display_name.localeCompare(b.display_name)
+		(a, b) =>
+			Number(a.status === 'away') - Number(b.status === 'away') ||
+			a.display_name.localeCompare(b.display_name)
 	);
 }

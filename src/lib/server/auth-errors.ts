@@ -26,7 +26,8 @@ export function explainAuthError(error: Pick<AuthError, 'code' | 'status' | 'mes
 		case 'over_email_send_rate_limit':
 			return { field: 'form', message: 'Too many attempts. Wait a minute, then try again.' };
 	}
-	if (error.status === 429) return { field: 'form', message: 'Too many attempts. Wait a minute, then try again.' };
+	if (error.status === 429)
+		return { field: 'form', message: 'Too many attempts. Wait a minute, then try again.' };
 	if (!error.status || error.status >= 500) {
 		return { field: 'form', message: "The sign-in service isn't answering. Try again in a moment." };
 	}

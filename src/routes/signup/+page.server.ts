@@ -10,7 +10,12 @@ export const actions: Actions = {
 		const password = String(form.get('password') ?? '');
 		if (!email) return fail(400, { name, email, field: 'email', message: 'Enter your email address.' });
 		if (password.length < 6) {
-			return fail(400, { name, email, field: 'password', message: 'Choose a password of at least 6 characters.' });
+			return fail(400, {
+				name,
+				email,
+				field: 'password',
+				message: 'Choose a password of at least 6 characters.'
+			});
 		}
 		const { data, error } = await locals.supabase.auth.signUp({
 			email,

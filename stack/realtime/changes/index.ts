@@ -31,14 +31,22 @@ import { resolveBinding, SubscribeError, type ResolvedBinding } from './validate
 type MessageListener = Parameters<ChangesEngine['onMessage']>[0];
 type BroadcastMessage = Parameters<MessageListener>[0];
 
-interface Access {
+/** realtime.change_metadata: what shaping a change for each role needs to know about a table. */
+interface TableMeta {
 	rls: boolean;
-	pk: string[];
+	pk: Array<{ name: string; type: string }>;
+	types: Record<string, string>;
 	columns: Record<string, string[]>;
-	visible: Array<boolean | null>;
+	bypass: Record<string, boolean>;
+	fetchedAt: number;
 }
 
-const AUTHORIZE_FUNCTION = 'realtime.authorize_change(oid,text,jsonb,text[],text[])';
+/** DDL writes this logical message into the WAL (35-realtime-changes.sql): cached metadata is stale. */
+const CATALOG_MESSAGE = 'supabase_realtime_catalog';
+/** A backstop for catalog changes no event trigger sees (ALTER ROLE, role membership). */
+const META_TTL_MS = 10_000;
+
+const REQUIRED_FUNCTION = 'realtime.check_visibility(oid,text[],text[],text[],text[],text[])';
 const BOOTSTRAP_SQL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../db/bootstrap/35-realtime-changes.sql');
 
 const isMessagesTable = (r: Relation) => r.schema === 'realtime' && (r.table === 'messages' || r.table.startsWith('messages_'));
@@ -51,8 +59,9 @@ class Engine implements ChangesEngine {
 	private readonly queue: Array<{ message: PgoutputMessage; session: number }> = [];
 	private draining = false;
 	private commitTime = 0n;
-	/** Primary key columns per relation OID, learned from authorize_change; reset on Relation messages. */
-	private readonly primaryKeys = new Map<number, string[]>();
+	/** Table metadata per relation OID; dropped on Relation messages, DDL and reconnects. */
+	private readonly meta = new Map<number, TableMeta | null>();
+	private session = 0;
 	private nextId = 1;
 	private closed = false;
 
@@ -63,6 +72,11 @@ class Engine implements ChangesEngine {
 			log: ctx.log,
 			publications: () => this.ensurePublications(),
 			onMessage: (message, session) => {
+				if (session !== this.session) {
+					// DDL may have happened while no stream was running.
+					this.session = session;
+					this.queue.push({ message: { tag: 'message', prefix: CATALOG_MESSAGE, content: '' }, session });
+				}
 				this.queue.push({ message, session });
 				void this.drain();
 			}
@@ -98,11 +112,19 @@ class Engine implements ChangesEngine {
 		return [...PUBLICATIONS];
 	}
 
+	/**
+	 * (Re)installs realtime.authorize_change. Bootstrap files run once per database, so a database
+	 * created by an older stack would otherwise keep an older version of the function.
+	 */
 	private async ensureAuthorizeFunction(): Promise<void> {
-		const { rows } = await this.ctx.pool.query('select to_regprocedure($1) is not null as present', [AUTHORIZE_FUNCTION]);
-		if (rows[0]?.present) return;
-		// A database bootstrapped before 35-realtime-changes.sql existed.
-		await this.ctx.pool.query(await fs.readFile(BOOTSTRAP_SQL, 'utf8'));
+		try {
+			await this.ctx.pool.query(await fs.readFile(BOOTSTRAP_SQL, 'utf8'));
+		} catch (error) {
+			// e.g. another server replacing it at the same moment: fine as long as it exists.
+			const { rows } = await this.ctx.pool.query('select to_regprocedure($1) is not null as present', [REQUIRED_FUNCTION]);
+			if (!rows[0]?.present) throw error;
+			this.ctx.log.warn(`realtime changes: could not update ${REQUIRED_FUNCTION}: ${(error as Error).message}`);
+		}
 	}
 
 	async subscribe(bindings: ChangeBinding[], auth: SubscriberClaims, deliver: DeliverChange): Promise<ChangeSubscription> {
@@ -179,8 +201,11 @@ class Engine implements ChangesEngine {
 			case 'begin':
 				this.commitTime = message.commitTime;
 				return;
+			case 'message':
+				if (message.prefix === CATALOG_MESSAGE) this.meta.clear();
+				return;
 			case 'relation':
-				this.primaryKeys.delete(message.relation.oid);
+				this.meta.delete(message.relation.oid);
 				await this.types.ensure(message.relation.columns.map((c) => c.typeOid));
 				return;
 			case 'insert':
@@ -272,39 +297,60 @@ class Engine implements ChangesEngine {
 		);
 	}
 
-	/** One database round trip decides, for every candidate, what (if anything) it receives. */
+	/** Metadata for the table covering these roles, from the cache or one round trip. */
+	private async tableMeta(oid: number, roles: string[]): Promise<TableMeta | null> {
+		const cached = this.meta.get(oid);
+		if (cached === null) return null;
+		const fresh = cached && Date.now() - cached.fetchedAt < META_TTL_MS;
+		if (fresh && roles.every((role) => role in cached.columns)) return cached;
+		const wanted = fresh ? [...new Set([...Object.keys(cached.columns), ...roles])] : roles;
+		const { rows } = await this.ctx.pool.query<{ meta: string | null }>(
+			'select realtime.change_metadata($1, $2)::text as meta',
+			[oid, wanted]
+		);
+		const text = rows[0]?.meta;
+		const meta = text ? { ...(JSON.parse(text) as Omit<TableMeta, 'fetchedAt'>), fetchedAt: Date.now() } : null;
+		this.meta.set(oid, meta);
+		return meta;
+	}
+
+	/** Decides, for every candidate binding, what (if anything) it receives. */
 	private async authorize(
 		change: DecodedChange,
 		entries: Entry[],
 		row: Map<string, string | null>
 	): Promise<Map<Subscriber, { ids: number[]; data: ChangeData }>> {
 		const { relation, type } = change;
-		// One check per distinct (role, claims), not per binding.
-		const candidates = new Map<string, number>();
-		const roles: string[] = [];
-		const claims: string[] = [];
-		for (const { subscriber } of entries) {
-			const key = `${subscriber.auth.role}\u0000${subscriber.claimsJson}`;
-			if (candidates.has(key)) continue;
-			candidates.set(key, roles.length);
-			roles.push(subscriber.auth.role);
-			claims.push(subscriber.claimsJson);
-		}
-		const knownPk = this.primaryKeys.get(relation.oid);
-		const keySource = type === 'DELETE' ? change.oldValues ?? new Map() : row;
-		const pkValues: Record<string, string | null> = {};
-		for (const [name, value] of keySource) if (!knownPk || knownPk.includes(name)) pkValues[name] = value;
-
-		const { rows } = await this.ctx.pool.query<{ access: string | null }>(
-			'select realtime.authorize_change($1, $2, $3, $4, $5)::text as access',
-			[relation.oid, type, JSON.stringify(pkValues), roles, claims]
-		);
 		const out = new Map<Subscriber, { ids: number[]; data: ChangeData }>();
-		if (!rows[0]?.access) return out; // table dropped meanwhile
-		const access = JSON.parse(rows[0].access) as Access;
-		this.primaryKeys.set(relation.oid, access.pk);
+		const meta = await this.tableMeta(relation.oid, [...new Set(entries.map((e) => e.subscriber.auth.role))]);
+		if (!meta) return out; // table dropped meanwhile
 
-		const primaryKey = new Set(access.pk);
+		const pk = meta.pk.map((c) => c.name);
+		const mayReadKey = (role: string) => pk.every((c) => meta.columns[role]?.includes(c));
+		// RLS decides per subscriber: one round trip checks every distinct (role, claims).
+		const visibility = new Map<string, boolean | null>();
+		if (meta.rls && type !== 'DELETE' && pk.length > 0) {
+			const roles: string[] = [];
+			const claims: string[] = [];
+			for (const { subscriber } of entries) {
+				const { role } = subscriber.auth;
+				const key = `${role}\u0000${subscriber.claimsJson}`;
+				if (visibility.has(key) || meta.bypass[role] || !mayReadKey(role)) continue;
+				visibility.set(key, false);
+				roles.push(role);
+				claims.push(subscriber.claimsJson);
+			}
+			if (roles.length > 0) {
+				const { rows } = await this.ctx.pool.query<{ visible: Array<boolean | null> }>(
+					'select realtime.check_visibility($1, $2, $3, $4, $5, $6) as visible',
+					[relation.oid, pk, meta.pk.map((c) => c.type), pk.map((c) => row.get(c) ?? null), roles, claims]
+				);
+				const visible = rows[0]?.visible ?? [];
+				[...visibility.keys()].forEach((key, i) => visibility.set(key, visible[i] ?? false));
+			}
+		}
+
+		const primaryKey = new Set(pk);
 		const perRole = new Map<string, ChangeData>();
 		const errors = new Map<string, ChangeData>();
 		const errorFor = (text: string) => {
@@ -314,27 +360,23 @@ class Engine implements ChangesEngine {
 		};
 		for (const entry of entries) {
 			const { role } = entry.subscriber.auth;
-			const selectable = access.columns[role] ?? [];
 			let data: ChangeData | undefined;
-			if (type !== 'DELETE' && access.pk.length === 0) data = errorFor(ERROR_NO_PRIMARY_KEY);
-			else if (type !== 'DELETE' && !access.pk.every((c) => selectable.includes(c))) data = errorFor(ERROR_UNAUTHORIZED);
+			if (type !== 'DELETE' && pk.length === 0) data = errorFor(ERROR_NO_PRIMARY_KEY);
+			else if (type !== 'DELETE' && !mayReadKey(role)) data = errorFor(ERROR_UNAUTHORIZED);
 			else {
-				if (access.rls && type !== 'DELETE') {
-					const visible = access.visible[candidates.get(`${role}\u0000${entry.subscriber.claimsJson}`)!];
-					if (visible === false || visible === undefined) continue;
-					if (visible === null) data = errorFor(ERROR_RLS_FAILED);
-				}
+				const visible = visibility.get(`${role}\u0000${entry.subscriber.claimsJson}`);
+				if (visible === false) continue;
+				if (visible === null) data = errorFor(ERROR_RLS_FAILED);
+				data ??= perRole.get(role);
 				if (!data) {
-					data = perRole.get(role);
-					if (!data) {
-						data = buildData(change, this.types, {
-							selectable,
-							primaryKey,
-							rlsEnabled: access.rls,
-							maxRecordBytes: this.ctx.config.realtime.maxChangePayloadBytes
-						});
-						perRole.set(role, data);
-					}
+					data = buildData(change, this.types, {
+						selectable: meta.columns[role] ?? [],
+						columnTypes: meta.types,
+						primaryKey,
+						rlsEnabled: meta.rls,
+						maxRecordBytes: this.ctx.config.realtime.maxChangePayloadBytes
+					});
+					perRole.set(role, data);
 				}
 			}
 			const delivery = out.get(entry.subscriber);

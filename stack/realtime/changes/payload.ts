@@ -65,6 +65,8 @@ const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ??
 export interface PayloadOptions {
 	/** Columns the role may select, in table order. */
 	selectable: string[];
+	/** pg_type names of the table's columns, from the catalog (generated columns included). */
+	columnTypes: Record<string, string>;
 	primaryKey: Set<string>;
 	rlsEnabled: boolean;
 	maxRecordBytes: number;
@@ -73,8 +75,9 @@ export interface PayloadOptions {
 export function buildData(change: DecodedChange, types: TypeCache, options: PayloadOptions): ChangeData {
 	const { relation, type } = change;
 	const typeByName = new Map(relation.columns.map((c) => [c.name, types.get(c.typeOid)]));
+	// Supabase lists the catalog's columns; the records hold what the change carried.
+	const columns = options.selectable.map((name) => ({ name, type: options.columnTypes[name] ?? typeByName.get(name)?.name }));
 	const visibleColumns = options.selectable.filter((name) => typeByName.has(name));
-	const columns = visibleColumns.map((name) => ({ name, type: typeByName.get(name)!.name }));
 	const json = (name: string, text: string | null): JsonValue =>
 		text === null ? null : toJsonValue(typeByName.get(name)!, text);
 

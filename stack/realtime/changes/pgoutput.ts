@@ -35,6 +35,7 @@ export type PgoutputMessage =
 	| { tag: 'update'; relation: Relation; oldTuple: Tuple | null; oldIsKeyOnly: boolean; newTuple: Tuple }
 	| { tag: 'delete'; relation: Relation; oldTuple: Tuple; oldIsKeyOnly: boolean }
 	| { tag: 'truncate'; relations: Relation[] }
+	| { tag: 'message'; prefix: string; content: string }
 	| { tag: 'other' };
 
 const IDENTITY: Record<string, Relation['replicaIdentity']> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
@@ -140,8 +141,14 @@ export class PgoutputDecoder {
 				for (let i = 0; i < n; i++) relations.push(this.relation(r.u32()));
 				return { tag: 'truncate', relations };
 			}
+			case 'M': {
+				r.u8(); // flags
+				r.i64(); // LSN
+				const prefix = r.cstring();
+				return { tag: 'message', prefix, content: r.bytes(r.i32()).toString('utf8') };
+			}
 			default:
-				// Origin, Type, logical decoding Message: nothing Supabase forwards.
+				// Origin, Type: nothing Supabase forwards.
 				return { tag: 'other' };
 		}
 	}

@@ -39,7 +39,7 @@ class TemporarySlotPgoutput {
 		await client.query(`CREATE_REPLICATION_SLOT "${slotName}" TEMPORARY LOGICAL pgoutput NOEXPORT_SNAPSHOT`);
 		const names = this.options.publications.map((p) => p.replace(/"/g, '')).join(',');
 		const started = client.query(
-			`START_REPLICATION SLOT "${slotName}" LOGICAL 0/0 (proto_version '1', publication_names '${names}')`
+			`START_REPLICATION SLOT "${slotName}" LOGICAL 0/0 (proto_version '1', publication_names '${names}', messages 'true')`
 		);
 		this.onStarted();
 		return started;

@@ -75,86 +75,140 @@ function paramsText(b: ChangeBinding, table: string, filters: ParsedFilter[]): s
 }
 
 class RaiseException extends Error {
-	readonly code = 'P0001';
+	code = 'P0001';
 	readonly severity = 'ERROR';
 }
 
 interface ColumnInfo {
-	type: string; // regtype text, safe to splice into SQL (catalog-quoted)
-	numeric: boolean;
-	isBool: boolean;
+	name: string;
+	/** regtype text: catalog-quoted, safe to splice into SQL. */
+	type: string;
+	/** pg_type name and category of the (domain's base) type. */
+	typname: string;
+	category: string;
+	selectable: boolean;
 }
 
 const RAW = { getTypeParser: () => (value: string) => value };
 
-async function rawQuery(client: pg.PoolClient, text: string, values: unknown[]): Promise<Array<Array<string | null>>> {
-	const result = await client.query({ text, values, rowMode: 'array', types: RAW });
-	return result.rows as Array<Array<string | null>>;
-}
+/** Types whose text form depends on session settings (DateStyle, TimeZone, extra_float_digits...). */
+const settingsDependent = (col: ColumnInfo) =>
+	col.category === 'D' || col.category === 'T' || ['float4', 'float8', 'money'].includes(col.typname);
 
-async function compileFilter(client: pg.PoolClient, f: ParsedFilter, col: ColumnInfo): Promise<CompiledFilter> {
-	const compiled: CompiledFilter = { column: f.column, op: f.op, negate: f.negate, value: null, numeric: col.numeric };
-	const probe = async (sqlOp: string) => {
+/** Types that have every comparison operator (no need to ask the database). */
+const comparable = (col: ColumnInfo) => ['N', 'S', 'D', 'T', 'B'].includes(col.category) || col.typname === 'uuid';
+
+/**
+ * The queries of one subscribe. Most run on the pool; values whose text depends on session
+ * settings are cast in a transaction using the replication stream's settings.
+ */
+class Session {
+	private client: pg.PoolClient | undefined;
+	constructor(private readonly pool: pg.Pool) {}
+
+	async cast(text: string, values: unknown[], col: ColumnInfo): Promise<Array<string | null>> {
+		let runner: pg.Pool | pg.PoolClient = this.pool;
+		if (settingsDependent(col)) {
+			if (!this.client) {
+				this.client = await this.pool.connect();
+				await this.client.query('begin');
+				const names = Object.keys(OUTPUT_SETTINGS);
+				await this.client.query(
+					`select ${names.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
+					names.flatMap((name) => [name, OUTPUT_SETTINGS[name]])
+				);
+			}
+			runner = this.client;
+		}
+		const result = await runner.query({ text, values, rowMode: 'array', types: RAW });
+		return (result.rows as Array<Array<string | null>>).map((row) => row[0]);
+	}
+
+	/** Raises Supabase's "operator ... is not supported" when the column's type lacks the operator. */
+	async probe(f: ParsedFilter, col: ColumnInfo, sqlOp: string): Promise<void> {
 		try {
-			await client.query('savepoint beacon_probe');
-			await client.query(`select null::${col.type} ${sqlOp} null::${col.type}`);
-			await client.query('release savepoint beacon_probe');
+			await this.pool.query(`select null::${col.type} ${sqlOp} null::${col.type}`);
 		} catch (error) {
-			await client.query('rollback to savepoint beacon_probe');
 			throw new RaiseException(
 				`operator ${f.op} is not supported on column ${f.column} of type ${col.type}: ${(error as Error).message}`
 			);
 		}
-	};
+	}
+
+	async regex(f: ParsedFilter): Promise<void> {
+		try {
+			await this.pool.query(`select '' ~ $1`, [f.value]);
+		} catch (error) {
+			throw new RaiseException(`invalid regular expression for ${f.op} filter: ${(error as Error).message}`);
+		}
+	}
+
+	async release(): Promise<void> {
+		if (!this.client) return;
+		await this.client.query('rollback').catch(() => undefined);
+		this.client.release();
+		this.client = undefined;
+	}
+}
+
+const COMPARISON_SQL: Record<string, string> = {
+	eq: '=',
+	neq: '<>',
+	lt: '<',
+	lte: '<=',
+	gt: '>',
+	gte: '>=',
+	isdistinct: 'is distinct from'
+};
+
+async function compileFilter(session: Session, f: ParsedFilter, col: ColumnInfo): Promise<CompiledFilter> {
+	const compiled: CompiledFilter = { column: f.column, op: f.op, negate: f.negate, value: null, numeric: col.category === 'N' };
+	const isText = col.category === 'S';
 	switch (f.op) {
 		case 'in': {
-			const rows = await rawQuery(client, `select unnest($1::${col.type}[])`, [f.value]);
-			if (rows.length > 100) throw new RaiseException('too many values for `in` filter. Maximum 100');
-			compiled.values = new Set(rows.map((r) => r[0]).filter((v): v is string => v !== null));
-			await probe('=');
+			const values = await session.cast(`select unnest($1::${col.type}[])`, [f.value], col);
+			if (values.length > 100) throw new RaiseException('too many values for `in` filter. Maximum 100');
+			compiled.values = new Set(values.filter((v): v is string => v !== null));
+			if (!comparable(col)) await session.probe(f, col, '=');
 			break;
 		}
-		case 'is': {
+		case 'is':
 			if (!['null', 'true', 'false', 'unknown'].includes(f.value)) {
 				throw new RaiseException('invalid value for is filter: must be null, true, false, or unknown');
 			}
-			if (f.value !== 'null' && !col.isBool) {
+			if (f.value !== 'null' && col.typname !== 'bool') {
 				throw new RaiseException(`is ${f.value} filter requires a boolean column, got ${col.type}`);
 			}
 			compiled.keyword = f.value as CompiledFilter['keyword'];
 			break;
-		}
 		case 'like':
 		case 'ilike':
-			await probe(f.op === 'like' ? 'like' : 'ilike');
+			if (!isText) await session.probe(f, col, f.op);
 			compiled.pattern = likeToRegExp(f.value, f.op === 'ilike');
 			break;
 		case 'match':
-		case 'imatch': {
-			try {
-				await client.query('savepoint beacon_probe');
-				await client.query(`select '' ~ $1`, [f.value]);
-				await client.query('release savepoint beacon_probe');
-			} catch (error) {
-				await client.query('rollback to savepoint beacon_probe');
-				throw new RaiseException(`invalid regular expression for ${f.op} filter: ${(error as Error).message}`);
-			}
-			await probe(f.op === 'match' ? '~' : '~*');
+		case 'imatch':
+			await session.regex(f);
+			if (!isText) await session.probe(f, col, f.op === 'match' ? '~' : '~*');
 			try {
 				compiled.pattern = new RegExp(f.value, f.op === 'imatch' ? 'iu' : 'u');
 			} catch (error) {
 				throw new RaiseException(`invalid regular expression for ${f.op} filter: ${(error as Error).message}`);
 			}
 			break;
-		}
-		default: {
-			const rows = await rawQuery(client, `select $1::${col.type}`, [f.value]);
-			compiled.value = rows[0]?.[0] ?? null;
-			const sqlOp = { eq: '=', neq: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=', isdistinct: 'is distinct from' }[f.op];
-			await probe(sqlOp);
-		}
+		default:
+			compiled.value = (await session.cast(`select $1::${col.type}`, [f.value], col))[0] ?? null;
+			if (!comparable(col)) await session.probe(f, col, COMPARISON_SQL[f.op]);
 	}
 	return compiled;
+}
+
+interface TableRow {
+	schemaname: string;
+	tablename: string;
+	oid: number;
+	role_exists: boolean;
+	columns: string;
 }
 
 /** As Supabase reads a binding: unknown events mean '*', a table without schema is in public. */
@@ -179,87 +233,79 @@ export async function resolveBinding(pool: pg.Pool, requested: ChangeBinding, ro
 		throw error;
 	}
 
-	const client = await pool.connect();
-	try {
-		await client.query('begin');
-		for (const [name, value] of Object.entries(OUTPUT_SETTINGS)) {
-			await client.query('select set_config($1, $2, true)', [name, value]);
-		}
-		const tables = await client.query<{ schemaname: string; tablename: string; oid: number }>(
-			`select p.schemaname, p.tablename, c.oid::int4 as oid
-			   from pg_catalog.pg_publication_tables p
-			   join pg_catalog.pg_namespace n on n.nspname = p.schemaname
-			   join pg_catalog.pg_class c on c.relnamespace = n.oid and c.relname = p.tablename
-			  where p.pubname = $1
-			    and p.schemaname like (case $2 when '*' then '%' else $2 end) escape ''
-			    and p.tablename like (case $3 when '*' then '%' else $3 end) escape ''
-			  order by 1, 2`,
-			[PUBLICATION, binding.schema, table]
+	// One catalog round trip: the publication's tables matching the binding, whether the role
+	// exists, and the filtered columns with the role's privileges.
+	const { rows: tables } = await pool.query<TableRow>(
+		`select p.schemaname, p.tablename, c.oid::int4 as oid, r.role_exists,
+		        coalesce((
+		          select json_agg(json_build_object(
+		                   'name', a.attname,
+		                   'type', a.atttypid::regtype::text,
+		                   'typname', bt.typname,
+		                   'category', bt.typcategory,
+		                   'selectable', case when r.role_exists
+		                                      then pg_catalog.has_column_privilege($4, a.attrelid, a.attnum, 'SELECT')
+		                                      else false end))
+		            from pg_catalog.pg_attribute a
+		            join pg_catalog.pg_type t on t.oid = a.atttypid
+		            join pg_catalog.pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end
+		           where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attname = any($5::text[])
+		        ), '[]')::text as columns
+		   from pg_catalog.pg_publication_tables p
+		   join pg_catalog.pg_namespace n on n.nspname = p.schemaname
+		   join pg_catalog.pg_class c on c.relnamespace = n.oid and c.relname = p.tablename
+		  cross join (select exists(select 1 from pg_catalog.pg_roles where rolname = $4) as role_exists) r
+		  where p.pubname = $1
+		    and p.schemaname like (case $2 when '*' then '%' else $2 end) escape ''
+		    and p.tablename like (case $3 when '*' then '%' else $3 end) escape ''
+		  order by 1, 2`,
+		[PUBLICATION, binding.schema, table, role, parsed.map((f) => f.column)]
+	);
+	if (tables.length === 0) {
+		throw new SubscribeError(
+			'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ' +
+				`[${paramsText(binding, table, parsed)}]`
 		);
-		if (tables.rows.length === 0) {
-			throw new SubscribeError(
-				'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ' +
-					`[${paramsText(binding, table, parsed)}]`
-			);
+	}
+
+	const session = new Session(pool);
+	try {
+		if (!tables[0].role_exists) {
+			const e = new RaiseException(`role "${role}" does not exist`);
+			e.code = '42704';
+			throw e;
 		}
-		try {
-			const roles = await client.query('select 1 from pg_catalog.pg_roles where rolname = $1', [role]);
-			if (roles.rows.length === 0) {
-				const e = new RaiseException(`role "${role}" does not exist`);
-				Object.assign(e, { code: '42704' });
-				throw e;
+		const filtersByTable = new Map<string, CompiledFilter[]>();
+		const indexable = new Set<string>();
+		for (const t of tables) {
+			const byName = new Map((JSON.parse(t.columns) as ColumnInfo[]).map((c) => [c.name, c]));
+			const compiled: CompiledFilter[] = [];
+			for (const f of parsed) {
+				const col = byName.get(f.column);
+				if (!col || !col.selectable) throw new RaiseException(`invalid column for filter ${f.column}`);
+				compiled.push(await compileFilter(session, f, col));
+				// Integers have one text form per value; numeric and float do not ('1.0' = '1').
+				if (col.category !== 'N' || INTEGER_TYPES.has(col.typname)) indexable.add(f.column);
 			}
-			const filtersByTable = new Map<string, CompiledFilter[]>();
-			const indexable = new Set<string>();
-			for (const t of tables.rows) {
-				const cols = await client.query<{
-					attname: string;
-					type: string;
-					selectable: boolean;
-					typcategory: string;
-					typname: string;
-					bool: boolean;
-				}>(
-					`select a.attname, a.atttypid::regtype::text as type, bt.typname,
-					        pg_catalog.has_column_privilege($2, a.attrelid, a.attnum, 'SELECT') as selectable,
-					        bt.typcategory, bt.oid = 'boolean'::regtype as bool
-					   from pg_catalog.pg_attribute a
-					   join pg_catalog.pg_type t on t.oid = a.atttypid
-					   join pg_catalog.pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end
-					  where a.attrelid = $1 and a.attnum > 0 and not a.attisdropped`,
-					[t.oid, role]
-				);
-				const byName = new Map(cols.rows.map((c) => [c.attname, c]));
-				const compiled: CompiledFilter[] = [];
-				for (const f of parsed) {
-					const col = byName.get(f.column);
-					if (!col || !col.selectable) throw new RaiseException(`invalid column for filter ${f.column}`);
-					const numeric = col.typcategory === 'N';
-					compiled.push(await compileFilter(client, f, { type: col.type, numeric, isBool: col.bool }));
-					// Integers have one text form per value; numeric/float do not ('1.0' = '1').
-					if (!numeric || INTEGER_TYPES.has(col.typname)) indexable.add(f.column);
-				}
-				filtersByTable.set(tableKey(t.schemaname, t.tablename), compiled);
-			}
-			const first: CompiledFilter[] = filtersByTable.values().next().value ?? [];
-			const eqFilter =
-				table === '*' ? undefined : first.find((f) => f.op === 'eq' && !f.negate && f.value !== null && indexable.has(f.column));
-			return {
-				event: binding.event,
-				schema: binding.schema,
-				table,
-				filtersByTable,
-				eq: eqFilter ? { column: eqFilter.column, value: eqFilter.value as string } : undefined
-			};
-		} catch (error) {
-			if (error instanceof SubscribeError) throw error;
-			throw new SubscribeError(
-				'Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: ' +
-					`[${paramsText(binding, table, parsed)}]. Exception: ${postgrexMessage(error)}`
-			);
+			filtersByTable.set(tableKey(t.schemaname, t.tablename), compiled);
 		}
+		const first: CompiledFilter[] = filtersByTable.values().next().value ?? [];
+		const eqFilter =
+			table === '*' ? undefined : first.find((f) => f.op === 'eq' && !f.negate && f.value !== null && indexable.has(f.column));
+		return {
+			event: binding.event,
+			schema: binding.schema,
+			table,
+			filtersByTable,
+			eq: eqFilter ? { column: eqFilter.column, value: eqFilter.value as string } : undefined
+		};
+	} catch (error) {
+		if (error instanceof SubscribeError) throw error;
+		throw new SubscribeError(
+			'Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: ' +
+				`[${paramsText(binding, table, parsed)}]. Exception: ${postgrexMessage(error)}`
+		);
 	} finally {
-		await client.query('rollback').catch(() => undefined);
-		client.release();
+		await session.release();
 	}
 }
