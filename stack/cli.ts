@@ -2,12 +2,12 @@
  * `npm run stack` (start, print status, run until Ctrl-C) and `npm run db:reset`.
  */
 import { loadConfig } from './config.ts';
-import { startDatabase, startStack } from './index.ts';
+import { startStack } from './index.ts';
 import { statusBlock } from './status.ts';
 import { createLogger } from './log.ts';
 import { resetDatabase } from './db/migrate.ts';
 import { MigrationError } from './db/migrate.ts';
-import { StackStartError } from './db/postgres.ts';
+import { startCluster, StackStartError } from './db/postgres.ts';
 import net from 'node:net';
 
 function isListening(host: string, port: number): Promise<boolean> {
@@ -31,11 +31,13 @@ async function main(command: string): Promise<void> {
 			// A stack is running: rebuild its database in place, as `supabase db reset` does.
 			await resetDatabase(config.dbUrl, config.supabaseDir, log);
 		} else {
-			const db = await startDatabase(config, log);
+			// Only the cluster: migrating the old database first would fail on exactly the edits
+			// (to an applied migration) that a reset is for.
+			const cluster = await startCluster(config, log);
 			try {
 				await resetDatabase(config.dbUrl, config.supabaseDir, log);
 			} finally {
-				await db.cluster.stop();
+				await cluster.stop();
 			}
 		}
 		console.log(

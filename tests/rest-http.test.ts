@@ -118,6 +118,12 @@ describe('request errors', () => {
 			"'actor' is not an embedded resource in this request"
 		);
 		await expectError(await rest('/notifications?limit=ten'), 400, 'PGRST100');
+		await expectError(
+			await rest('/notifications?select=count()'),
+			400,
+			'PGRST123',
+			'Use of aggregate functions is not allowed'
+		);
 	});
 
 	it('ambiguous embeds are PGRST201 (300) with the candidates', async () => {
@@ -158,6 +164,22 @@ describe('request errors', () => {
 			406,
 			'PGRST107'
 		);
+	});
+
+	it('max-affected with handling=strict rolls back a larger update (PGRST124)', async () => {
+		const res = await rest('/notifications?read_at=is.null', {
+			method: 'PATCH',
+			body: JSON.stringify({ archived_at: new Date().toISOString() }),
+			headers: { Prefer: 'handling=strict, max-affected=1' }
+		});
+		const body = await expectError(
+			res,
+			400,
+			'PGRST124',
+			'Query result exceeds max-affected preference constraint'
+		);
+		expect(body.details).toMatch(/^The query affects \d+ rows$/);
+		expect(await dataFingerprint()).toBe(fingerprint);
 	});
 
 	it('an offset past the end with an exact count is 416 PGRST103', async () => {

@@ -98,6 +98,32 @@ describe('reading under RLS', () => {
 		expect(sent.error).toBeNull();
 		expect(sent.data!.sent.length).toBeGreaterThan(0);
 		expect(sent.data!.sent.every((n: { user_id: string }) => n.user_id === alice.id)).toBe(true);
+
+		// order and limit on the embedded resource (referencedTable).
+		const latest = await alice.supabase
+			.from('profiles')
+			.select('id, sent:notifications!actor_id(created_at)')
+			.eq('id', bob.id)
+			.order('created_at', { referencedTable: 'sent', ascending: false })
+			.limit(2, { referencedTable: 'sent' })
+			.single();
+		expect(latest.error).toBeNull();
+		const times = latest.data!.sent.map((n: { created_at: string }) => n.created_at);
+		expect(times).toHaveLength(2);
+		expect(Date.parse(times[0])).toBeGreaterThanOrEqual(Date.parse(times[1]));
+	});
+
+	it('spreads a to-one embed into the row (...rel)', async () => {
+		const { data, error } = await alice.supabase
+			.from('notifications')
+			.select('title, actor_id, ...profiles!actor_id(sender:display_name)');
+		expect(error).toBeNull();
+		for (const row of data!) {
+			expect(Object.keys(row)).toEqual(['title', 'actor_id', 'sender']);
+			expect(row.sender === null).toBe(row.actor_id === null);
+		}
+		const many = await alice.supabase.from('profiles').select('id, ...notifications!actor_id(title)');
+		expect(many.error).toMatchObject({ code: 'PGRST119' });
 	});
 
 	it('!inner keeps only rows whose embed matches; embed filters narrow the embed', async () => {
@@ -432,9 +458,9 @@ describe('rpc', () => {
 
 describe('schema cache', () => {
 	it('sees tables and functions created after start (DDL reloads the cache)', async () => {
-		await sql(`create table public.rest_probe (id int primary key, label text);
+		await sql(`create table public.rest_probe (id int primary key, label text, meta jsonb);
 			grant select on public.rest_probe to anon, authenticated;
-			insert into public.rest_probe values (1, 'one'), (2, 'two');
+			insert into public.rest_probe values (1, 'one', '{"b": 1, "a": [2]}'), (2, 'two', null);
 			create function public.rest_probe_rows(min int) returns setof public.rest_probe language sql stable as $$ select * from public.rest_probe where id >= min $$;`);
 		try {
 			const rows = await eventually(async () => {
@@ -442,6 +468,13 @@ describe('schema cache', () => {
 				return data ?? undefined;
 			});
 			expect(rows).toEqual([{ label: 'one' }, { label: 'two' }]);
+			// Keys keep the order of `select`, and jsonb values come through as JSON.
+			const res = await fetch(`${testEnv().url}/rest/v1/rest_probe?select=zeta:label,meta&id=eq.1`, {
+				headers: { apikey: testEnv().anonKey }
+			});
+			const text = await res.text();
+			expect(Object.keys(JSON.parse(text)[0])).toEqual(['zeta', 'meta']);
+			expect(JSON.parse(text)).toEqual([{ zeta: 'one', meta: { b: 1, a: [2] } }]);
 			const fromFn = await anon.rpc('rest_probe_rows', { min: 2 }).select('label');
 			expect(fromFn).toMatchObject({ error: null, data: [{ label: 'two' }] });
 		} finally {

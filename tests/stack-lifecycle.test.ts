@@ -466,6 +466,34 @@ describe('the command line', () => {
 		);
 	});
 
+	it('`db:reset` rebuilds from edited migrations the old database could not take', async () => {
+		const supabaseDir = await tempDir('supabase');
+		const migrations = path.join(supabaseDir, 'migrations');
+		await mkdir(migrations);
+		await writeFile(path.join(migrations, '001_table.sql'), 'create table public.lifecycle_t (a int);\n');
+		const config = await isolatedConfig({ STACK_SUPABASE_DIR: supabaseDir });
+		const db = await startDatabase(config, recordingLogger().log);
+		await db.cluster.stop();
+		// The developer renames the column in the applied migration and builds on it in a new one.
+		await writeFile(path.join(migrations, '001_table.sql'), 'create table public.lifecycle_t (b int);\n');
+		await writeFile(path.join(migrations, '002_index.sql'), 'create index on public.lifecycle_t (b);\n');
+
+		const run = cli('reset', cliEnv(config));
+		expect(await run.exited, run.stderr).toEqual({ code: 0, signal: null });
+		const again = await startCluster(config, recordingLogger().log);
+		cleanups.push(() => again.stop());
+		try {
+			await withClient(config.dbUrl, async (client) => {
+				const { rows } = await client.query(
+					`select column_name from information_schema.columns where table_name = 'lifecycle_t'`
+				);
+				expect(rows).toEqual([{ column_name: 'b' }]);
+			});
+		} finally {
+			await again.stop();
+		}
+	});
+
 	it(
 		'`db:reset` with no stack running starts only the database, rebuilds it and stops it',
 		{ timeout: 90_000 },

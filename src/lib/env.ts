@@ -25,3 +25,15 @@ export function publicSettings(): PublicSettings {
 	}
 	return { url, key, local: env.PUBLIC_BEACON_LOCAL === '1' };
 }
+
+/**
+ * Server renders never open a Realtime socket; this stands in for WebSocket there (Node 20 has none,
+ * and supabase-js insists on one when it builds its realtime client).
+ */
+export class NoServerSocket {
+	constructor() {
+		throw new Error('Realtime runs in the browser only.');
+	}
+}
+
+export const serverRealtime = { transport: NoServerSocket as unknown as typeof WebSocket };

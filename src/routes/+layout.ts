@@ -1,5 +1,5 @@
 import { createBrowserClient, createServerClient, isBrowser } from '@supabase/ssr';
-import { publicSettings } from '$lib/env';
+import { publicSettings, serverRealtime } from '$lib/env';
 import type { LayoutLoad } from './$types';
 
 export const load: LayoutLoad = async ({ data, depends, fetch }) => {
@@ -15,6 +15,7 @@ export const load: LayoutLoad = async ({ data, depends, fetch }) => {
 			})
 		: createServerClient(url, key, {
 				global: { fetch },
+				realtime: serverRealtime,
 				cookies: { getAll: () => data.cookies }
 			});
 

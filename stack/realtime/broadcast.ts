@@ -8,7 +8,7 @@
 import { SERVER_EVENTS, TOPIC_PREFIX, VSN_1, VSN_2, type Vsn } from './constants.ts';
 import { PresenceTracker } from './presence.ts';
 import { encodeJsonBytesBroadcast, encodeMessage, encodeUserBroadcast } from './serializer.ts';
-import type { OutgoingBroadcast, PresenceDiff } from './types.ts';
+import type { BinaryBroadcastPayload, Json, OutgoingBroadcast, PresenceDiff } from './types.ts';
 import { PAYLOAD_ENCODING } from './constants.ts';
 
 /** A joined channel as the hub sees it. */
@@ -125,4 +125,31 @@ export function broadcastFrame(vsn: Vsn, wireTopic: string, message: OutgoingBro
 		bytes: encodeJsonBytesBroadcast(vsn === VSN_1 ? VSN_1 : VSN_2, wireTopic, message.event, message.data),
 		binary: false
 	};
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isBinaryBroadcast(payload: unknown): payload is BinaryBroadcastPayload {
+	return isObject(payload) && payload.kind === 'binary-broadcast' && Buffer.isBuffer(payload.data);
+}
+
+/** The broadcast a client push asks for, or null when it is not one. */
+export function toOutgoing(payload: unknown): OutgoingBroadcast | null {
+	if (isBinaryBroadcast(payload)) {
+		if (payload.encoding === PAYLOAD_ENCODING.json && !isJson(payload.data)) return null;
+		return { kind: 'bytes', event: payload.event, encoding: payload.encoding, data: payload.data };
+	}
+	if (!isObject(payload) || typeof payload.event !== 'string') return null;
+	return { kind: 'json', body: payload as { [key: string]: Json } };
+}
+
+function isJson(data: Buffer): boolean {
+	try {
+		JSON.parse(data.toString('utf8'));
+		return true;
+	} catch {
+		return false;
+	}
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StackContext } from '../context.ts';
 import { AuthorizationUnavailable, canWrite, readPolicies, type ReadPolicies } from './authorization.ts';
-import { topicKey, type Hub, type Member } from './broadcast.ts';
+import { toOutgoing, topicKey, type Hub, type Member } from './broadcast.ts';
 import {
 	ChangesError,
 	type ChangeBinding,
@@ -15,26 +15,16 @@ import {
 	type SubscriberClaims
 } from './changes-api.ts';
 import {
+	ERROR_CODES,
 	ERRORS,
 	EXTENSIONS,
-	PAYLOAD_ENCODING,
 	SERVER_EVENTS,
 	SUBSCRIBED_TO_POSTGRES,
 	type Vsn
 } from './constants.ts';
 import type { Limits, RateWindow } from './limits.ts';
 import { secondsSinceExpiry, verifyToken, type VerifiedToken } from './tokens.ts';
-import type {
-	BinaryBroadcastPayload,
-	Json,
-	JsonObject,
-	JoinPayload,
-	OutgoingBroadcast,
-	PhxMessage,
-	ReplyStatus,
-	ServerPush,
-	SystemPayload
-} from './types.ts';
+import type { JsonObject, JoinPayload, PhxMessage, ReplyStatus, ServerPush, SystemPayload } from './types.ts';
 
 /** What a channel needs from its socket. */
 export interface ChannelConnection {
@@ -141,7 +131,7 @@ export class Channel implements Member {
 		if (this.#private) {
 			this.#read = await this.#readPolicies();
 			if (!this.#read.broadcast && !this.#read.presence) {
-				throw refusal('Unauthorized', ERRORS.unauthorizedRead(this.subTopic));
+				throw refusal(ERROR_CODES.unauthorized, ERRORS.unauthorizedRead(this.subTopic));
 			}
 		}
 
@@ -460,27 +450,4 @@ export class Channel implements Member {
 
 function isObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isBinaryBroadcast(payload: unknown): payload is BinaryBroadcastPayload {
-	return isObject(payload) && payload.kind === 'binary-broadcast' && Buffer.isBuffer(payload.data);
-}
-
-/** The broadcast a client push asks for, or null when it is not one. */
-function toOutgoing(payload: unknown): OutgoingBroadcast | null {
-	if (isBinaryBroadcast(payload)) {
-		if (payload.encoding === PAYLOAD_ENCODING.json && !isJson(payload.data)) return null;
-		return { kind: 'bytes', event: payload.event, encoding: payload.encoding, data: payload.data };
-	}
-	if (!isObject(payload) || typeof payload.event !== 'string') return null;
-	return { kind: 'json', body: payload as { [key: string]: Json } };
-}
-
-function isJson(data: Buffer): boolean {
-	try {
-		JSON.parse(data.toString('utf8'));
-		return true;
-	} catch {
-		return false;
-	}
 }

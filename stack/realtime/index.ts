@@ -58,12 +58,16 @@ export async function createRealtime(ctx: StackContext): Promise<RealtimeService
 	// Broadcast from the database: realtime.messages rows arrive through the replication stream.
 	changes?.onMessage((msg) => {
 		if (msg.extension !== 'broadcast') return;
-		const payload = (msg.payload ?? {}) as Json;
-		const id = isObject(payload) && typeof payload.id === 'string' ? payload.id : undefined;
-		hub.broadcast(topicKey(msg.topic, msg.private), {
-			kind: 'json',
-			body: { type: 'broadcast', event: msg.event, payload, ...(id ? { meta: { id } } : {}) }
-		});
+		try {
+			const payload = (msg.payload ?? {}) as Json;
+			const id = isObject(payload) && typeof payload.id === 'string' ? payload.id : undefined;
+			hub.broadcast(topicKey(msg.topic, msg.private), {
+				kind: 'json',
+				body: { type: 'broadcast', event: msg.event, payload, ...(id ? { meta: { id } } : {}) }
+			});
+		} catch (error) {
+			ctx.log.error('realtime: could not relay a database broadcast:', error);
+		}
 	});
 
 	const wss = new WebSocketServer({

@@ -69,7 +69,9 @@ export class Connection implements ChannelConnection {
 		if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000);
 	}
 
+	/** Drops the socket now, releasing its channels before it goes (used on shutdown and idle sweeps). */
 	terminate(): void {
+		this.#onClose();
 		this.ws.terminate();
 	}
 
@@ -81,6 +83,11 @@ export class Connection implements ChannelConnection {
 			event: SERVER_EVENTS.reply,
 			payload: { status, response }
 		});
+	}
+
+	/** Phoenix's answer to a message for a topic this socket has not joined (no join_ref). */
+	#unmatched(msg: PhxMessage): void {
+		this.#reply({ ...msg, joinRef: null }, 'error', { reason: ERRORS.unmatchedTopic });
 	}
 
 	// ---- input -------------------------------------------------------------------------------
@@ -112,7 +119,7 @@ export class Connection implements ChannelConnection {
 		const channel = this.channels.get(msg.topic);
 		if (!channel) {
 			if (msg.event === CLIENT_EVENTS.leave) return this.#reply(msg, 'ok', {});
-			return this.#reply(msg, 'error', { reason: ERRORS.unmatchedTopic });
+			return this.#unmatched(msg);
 		}
 		if (msg.event === CLIENT_EVENTS.leave) {
 			channel.enqueue(async () => channel.leave(msg.ref));
@@ -122,8 +129,7 @@ export class Connection implements ChannelConnection {
 	}
 
 	#join(msg: PhxMessage): void {
-		if (!msg.topic.startsWith(TOPIC_PREFIX))
-			return this.#reply(msg, 'error', { reason: ERRORS.unmatchedTopic });
+		if (!msg.topic.startsWith(TOPIC_PREFIX)) return this.#unmatched(msg);
 		const existing = this.channels.get(msg.topic);
 		if (existing) {
 			// Phoenix closes the earlier join of the same topic before joining again.

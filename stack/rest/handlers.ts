@@ -4,7 +4,6 @@
 import type { Context } from 'hono';
 import type pg from 'pg';
 import type { GatewayEnv } from '../gateway/env.ts';
-import type { Preferences } from './ast.ts';
 import { identify, type RequestIdentity } from './auth.ts';
 import { fromPgError, invalidBody, isPgError, RestError, singularity, unacceptableSchema } from './errors.ts';
 import { parsePrefer } from './parse.ts';
@@ -27,12 +26,14 @@ function pickSchema(c: Context<GatewayEnv>, schemas: string[], write: boolean): 
 	return requested;
 }
 
-async function readJson(c: Context<GatewayEnv>, allowEmpty: boolean): Promise<unknown> {
+/** The payload: JSON, or a urlencoded form (one object of strings), as PostgREST accepts. */
+async function readPayload(c: Context<GatewayEnv>, allowEmpty: boolean): Promise<unknown> {
 	const type = (c.req.header('content-type') ?? 'application/json').split(';')[0].trim().toLowerCase();
+	const text = await c.req.text();
+	if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text));
 	if (type !== 'application/json' && type !== '' && !type.endsWith('+json')) {
 		throw new RestError(415, 'PGRST107', `None of these media types are available: ${type}`);
 	}
-	const text = await c.req.text();
 	if (text.trim() === '' && allowEmpty) return {};
 	try {
 		return JSON.parse(text) as unknown;
@@ -52,8 +53,7 @@ async function run(
 	c: Context<GatewayEnv>,
 	who: RequestIdentity,
 	schema: string,
-	stmt: Statement,
-	prefs: Preferences
+	stmt: Statement
 ): Promise<Outcome> {
 	const client: pg.PoolClient = await deps.ctx.pool.connect();
 	let broken: Error | undefined;
@@ -83,7 +83,17 @@ async function run(
 			await client.query('ROLLBACK');
 			throw singularity(outcome.page);
 		}
-		await client.query(prefs.tx === 'rollback' ? 'ROLLBACK' : 'COMMIT');
+		if (stmt.maxAffected !== undefined && (outcome.total ?? 0) > stmt.maxAffected) {
+			await client.query('ROLLBACK');
+			throw new RestError(
+				400,
+				'PGRST124',
+				'Query result exceeds max-affected preference constraint',
+				`The query affects ${outcome.total} rows`
+			);
+		}
+		// Supabase runs PostgREST with db-tx-end=commit: `Prefer: tx=rollback` is not honoured.
+		await client.query('COMMIT');
 		return outcome;
 	} catch (error) {
 		if (!(error instanceof RestError)) {
@@ -128,22 +138,22 @@ export async function handleRequest(
 			);
 		}
 		if (target.rpc !== undefined) {
-			const body = method === 'POST' ? await readJson(c, true) : undefined;
+			const body = method === 'POST' ? await readPayload(c, true) : undefined;
 			const stmt = rpcStatement(c, deps, schema, target.rpc, prefs, media, body);
-			const outcome = await run(deps, c, who, schema, stmt, prefs);
+			const outcome = await run(deps, c, who, schema, stmt);
 			if (stmt.fn.returns.kind === 'void') return c.body(null, 204);
 			return respondRead(c, outcome, stmt.singular, media, prefs, method === 'HEAD');
 		}
 
 		const rel = relationFor(deps.state.cache, schema, target.relation ?? '');
-		const body = method === 'POST' || method === 'PATCH' ? await readJson(c, false) : undefined;
+		const body = method === 'POST' || method === 'PATCH' ? await readPayload(c, false) : undefined;
 		if (method === 'PATCH' && isRecord(body) && Object.keys(body).length === 0) {
 			return prefs.return === 'representation'
 				? c.body('[]', 200, { 'Content-Type': JSON_TYPE })
 				: c.body(null, 204);
 		}
 		const stmt = tableStatement(c, deps, rel, prefs, media, body);
-		const outcome = await run(deps, c, who, schema, stmt, prefs);
+		const outcome = await run(deps, c, who, schema, stmt);
 		if (!write) return respondRead(c, outcome, stmt.singular, media, prefs, method === 'HEAD');
 		return respondWrite(c, outcome, stmt.singular, media, prefs, method);
 	} catch (error) {

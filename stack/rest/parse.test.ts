@@ -47,6 +47,18 @@ describe('select', () => {
 		});
 	});
 
+	it('parses spreads and refuses aggregates', () => {
+		expect(parseSelect('id,...profiles!actor_id(name:display_name)')[1]).toMatchObject({
+			type: 'embed',
+			name: 'profiles',
+			hint: 'actor_id',
+			spread: true,
+			select: [{ type: 'field', alias: 'name' }]
+		});
+		expect(errorOf(() => parseSelect('count()')).body.code).toBe('PGRST123');
+		expect(errorOf(() => parseSelect('id.sum()')).body.code).toBe('PGRST123');
+	});
+
 	it('accepts quoted names', () => {
 		expect(parseSelect('"weird,name"')[0]).toMatchObject({ field: { name: 'weird,name' } });
 	});

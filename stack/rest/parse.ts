@@ -105,6 +105,9 @@ export function parseSelect(input: string): SelectItem[] {
 	return items;
 }
 
+/** Supabase runs PostgREST with db-aggregates-enabled off. */
+const AGGREGATES: ReadonlySet<string> = new Set(['count', 'sum', 'avg', 'min', 'max']);
+
 function parseSelectItems(cur: Cursor): SelectItem[] {
 	const items: SelectItem[] = [parseSelectItem(cur)];
 	while (cur.take(',')) items.push(parseSelectItem(cur));
@@ -132,6 +135,9 @@ function parseSelectItem(cur: Cursor): SelectItem {
 			else cur.fail('"inner" or "left"');
 		}
 		cur.expect('(');
+		if (AGGREGATES.has(name) && hint === undefined && cur.peek() === ')') {
+			throw new RestError(400, 'PGRST123', 'Use of aggregate functions is not allowed');
+		}
 		const select = cur.peek() === ')' ? [] : parseSelectItems(cur);
 		cur.expect(')', '"," or ")"');
 		return { type: 'embed', name, alias, hint, inner, spread, select };

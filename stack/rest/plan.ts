@@ -49,6 +49,8 @@ export interface EmbedPlan extends LevelPlan {
 	join: [string, string][];
 	toOne: boolean;
 	inner: boolean;
+	/** `...rel(cols)`: the columns are merged into the parent object (to-one only). */
+	spread: boolean;
 }
 
 interface Candidate {
@@ -183,14 +185,6 @@ export class Planner {
 				}
 				level.select.push({ type: 'column', key, ref, cast });
 			} else {
-				if (item.spread) {
-					throw new RestError(
-						400,
-						'PGRST127',
-						'Feature not implemented',
-						'Spread embedding (...) is not supported by this local stack'
-					);
-				}
 				if (!level.relation) {
 					throw new RestError(
 						400,
@@ -203,6 +197,14 @@ export class Planner {
 					? c.fk.columns.map((col, i) => [col, c.fk.refColumns[i]])
 					: c.fk.refColumns.map((col, i) => [col, c.fk.columns[i]]);
 				const toOne = c.parentHoldsKey || isUnique(c.target, c.fk.columns);
+				if (item.spread && !toOne) {
+					throw new RestError(
+						400,
+						'PGRST119',
+						`A spread operation on '${item.name}' is not possible`,
+						`'${level.label}' and '${item.name}' do not form a many-to-one or one-to-one relationship`
+					);
+				}
 				const key = item.alias ?? item.name;
 				const embed: EmbedPlan = {
 					columns: c.target.columns,
@@ -213,7 +215,8 @@ export class Planner {
 					order: [],
 					join,
 					toOne,
-					inner: item.inner
+					inner: item.inner,
+					spread: item.spread
 				};
 				const childPath = [...path, key];
 				this.fill(embed, item.select, childPath);

@@ -106,16 +106,23 @@ function conditionSql(
 	return cond.negated ? `NOT (${sql})` : sql;
 }
 
+interface Pair {
+	/** The output key: always a bind parameter. */
+	key: string;
+	expr: string;
+}
+
 interface CompiledLevel {
 	/** A json expression building one output object per row. */
 	object: string;
+	pairs: Pair[];
 	laterals: { sql: string; neededForFilter: boolean }[];
 	where: string[];
 	orderBy: string;
 }
 
 function compileLevel(b: SqlBuilder, level: LevelPlan, alias: string): CompiledLevel {
-	const pairs: string[] = [];
+	const pairs: Pair[] = [];
 	const laterals: CompiledLevel['laterals'] = [];
 	const embeds = new Map<EmbedPlan, string>();
 	const where: string[] = [];
@@ -123,17 +130,23 @@ function compileLevel(b: SqlBuilder, level: LevelPlan, alias: string): CompiledL
 		if (item.type === 'column') {
 			let expr = columnExpr(b, alias, item.ref);
 			if (item.cast) expr = `CAST(${expr} AS ${item.cast})`;
-			pairs.push(`(${b.text(item.key)}) : ${expr}`);
+			pairs.push({ key: b.text(item.key), expr });
 			continue;
 		}
 		const embedAlias = b.alias();
 		embeds.set(item.embed, embedAlias);
+		const embed = embedSql(b, item.embed, alias);
 		laterals.push({
-			sql: `LEFT JOIN LATERAL (${embedSql(b, item.embed, alias)}) AS ${embedAlias} ON TRUE`,
+			sql: `LEFT JOIN LATERAL (${embed.sql}) AS ${embedAlias} ON TRUE`,
 			neededForFilter: item.embed.inner
 		});
-		const value = item.embed.toOne ? `${embedAlias}."v"` : `COALESCE(${embedAlias}."v", '[]'::json)`;
-		pairs.push(`(${b.text(item.key)}) : ${value}`);
+		if (item.embed.spread) {
+			// `...rel(a,b)`: the embedded columns join the parent object.
+			embed.pairs.forEach((p, i) => pairs.push({ key: p.key, expr: `${embedAlias}."c${i}"` }));
+		} else {
+			const value = item.embed.toOne ? `${embedAlias}."v"` : `COALESCE(${embedAlias}."v", '[]'::json)`;
+			pairs.push({ key: b.text(item.key), expr: value });
+		}
 		if (item.embed.inner) where.push(`${embedAlias}."v" IS NOT NULL`);
 	}
 	for (const cond of level.conditions) {
@@ -148,12 +161,11 @@ function compileLevel(b: SqlBuilder, level: LevelPlan, alias: string): CompiledL
 		const nulls = o.nulls === 'first' ? ' NULLS FIRST' : o.nulls === 'last' ? ' NULLS LAST' : '';
 		return `${columnExpr(b, alias, o.ref)}${dir}${nulls}`;
 	});
-	return {
-		object: pairs.length > 0 ? `json_object(${pairs.join(', ')})` : `'{}'::json`,
-		laterals,
-		where,
-		orderBy: order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''
-	};
+	const object =
+		pairs.length > 0
+			? `json_object(${pairs.map((p) => `(${p.key}) : ${p.expr}`).join(', ')} RETURNING json)`
+			: `'{}'::json`;
+	return { object, pairs, laterals, where, orderBy: order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '' };
 }
 
 function range(b: SqlBuilder, limit: number | undefined, offset: number | undefined): string {
@@ -162,20 +174,23 @@ function range(b: SqlBuilder, limit: number | undefined, offset: number | undefi
 
 const whereSql = (conds: string[]) => (conds.length > 0 ? ` WHERE ${conds.join(' AND ')}` : '');
 
-function embedSql(b: SqlBuilder, embed: EmbedPlan, parentAlias: string): string {
+function embedSql(b: SqlBuilder, embed: EmbedPlan, parentAlias: string): { sql: string; pairs: Pair[] } {
 	const alias = b.alias();
 	const c = compileLevel(b, embed, alias);
 	const join = embed.join.map(
 		([parent, child]) => `${alias}.${ident(child)} = ${parentAlias}.${ident(parent)}`
 	);
+	const selectList = embed.spread
+		? [`TRUE AS "v"`, ...c.pairs.map((p, i) => `${p.expr} AS "c${i}"`)].join(', ')
+		: `${c.object} AS "v"`;
 	const rows =
-		`SELECT ${c.object} AS "v" FROM ${qualified(embed.relation.schema, embed.relation.name)} AS ${alias} ` +
+		`SELECT ${selectList} FROM ${qualified(embed.relation.schema, embed.relation.name)} AS ${alias} ` +
 		c.laterals.map((l) => l.sql).join(' ') +
 		whereSql([...join, ...c.where]) +
 		c.orderBy +
 		range(b, embed.limit, embed.offset);
-	if (embed.toOne) return rows;
-	return `SELECT json_agg("x"."v") AS "v" FROM (${rows}) AS "x"`;
+	if (embed.toOne) return { sql: rows, pairs: c.pairs };
+	return { sql: `SELECT json_agg("x"."v") AS "v" FROM (${rows}) AS "x"`, pairs: c.pairs };
 }
 
 export interface ReadOptions {

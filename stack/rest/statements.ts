@@ -32,6 +32,8 @@ export interface Statement {
 	readOnly: boolean;
 	/** Rolls back and answers 406 unless exactly one row (Accept: vnd.pgrst.object). */
 	singular: boolean;
+	/** `Prefer: handling=strict, max-affected=N` on PATCH/DELETE: more rows roll back (PGRST124). */
+	maxAffected?: number;
 }
 
 const READ_CACHE_LIMIT = 500;
@@ -89,6 +91,7 @@ export function tableStatement(
 	const query = parseQuery(url.searchParams);
 	const level = new Planner(cache, query).root(rel.columns, rel.name, rel);
 	const representation = prefs.return === 'representation';
+	const maxAffected = prefs.handling === 'strict' ? prefs.maxAffected : undefined;
 	const b = new SqlBuilder();
 	if (method === 'POST') {
 		const rows = Array.isArray(body) ? body : [body];
@@ -121,14 +124,15 @@ export function tableStatement(
 		if (!isRecord(body)) throw invalidBody();
 		const columns = payloadColumns(rel, { ...query, columns: undefined }, [body]);
 		const sql = updateSql(b, rel, level, columns, JSON.stringify(body), level.conditions, representation);
-		return { sql, params: b.params, readOnly: false, singular };
+		return { sql, params: b.params, readOnly: false, singular, maxAffected };
 	}
 	if (method === 'DELETE') {
 		return {
 			sql: deleteSql(b, rel, level, level.conditions, representation),
 			params: b.params,
 			readOnly: false,
-			singular
+			singular,
+			maxAffected
 		};
 	}
 	throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`);

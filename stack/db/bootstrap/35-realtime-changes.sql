@@ -6,6 +6,7 @@ create schema if not exists realtime;
 -- An earlier shape of the authorization function.
 drop function if exists realtime.authorize_change(oid, text, jsonb, text[], text[]);
 drop function if exists realtime.authorize_change(oid, text, jsonb, text[], text[], boolean);
+drop function if exists realtime.check_visibility(oid, text[], text[], text[], text[], text[]);
 
 -- What the server needs to know about a table to shape a change for each role: whether RLS is on,
 -- the primary key, column type names (generated columns included: pgoutput does not send them),
@@ -71,6 +72,7 @@ $$;
 -- per subscriber. SECURITY INVOKER on purpose: setting `role` fails inside a security definer
 -- function. Returns true/false per candidate, null where the policy raised.
 create or replace function realtime.check_visibility(
+    xid bigint,         -- the (32-bit) id of the transaction that wrote the change
     entity oid,
     pk text[],          -- primary key columns
     pk_types text[],    -- their types (regtype text)
@@ -89,7 +91,28 @@ declare
     candidates int;
     has_access boolean;
     i int;
+    snap pg_snapshot;
+    xmax bigint;
+    low bigint;
+    full_xid bigint;
 begin
+    -- The WAL can show a commit a moment before other sessions see it (the commit record is
+    -- flushed before the transaction leaves the proc array). Wait for it, briefly: each statement
+    -- here takes a new snapshot.
+    for i in 1 .. 2000 loop
+        snap = pg_catalog.pg_current_snapshot();
+        xmax = pg_catalog.pg_snapshot_xmax(snap)::text::bigint;
+        low = xmax & 4294967295;
+        full_xid = xmax - low + xid;
+        if xid - low > 2147483648 then
+            full_xid = full_xid - 4294967296;
+        elsif low - xid > 2147483648 then
+            full_xid = full_xid + 4294967296;
+        end if;
+        exit when pg_catalog.pg_visible_in_snapshot(full_xid::text::xid8, snap);
+        perform pg_catalog.pg_sleep(0.0005);
+    end loop;
+
     select format(
                'select exists(select 1 from %s where %s)',
                entity::regclass,
@@ -134,7 +157,7 @@ end;
 $$;
 
 revoke all on function realtime.change_metadata(oid, text[]) from public;
-revoke all on function realtime.check_visibility(oid, text[], text[], text[], text[], text[]) from public;
+revoke all on function realtime.check_visibility(bigint, oid, text[], text[], text[], text[], text[]) from public;
 
 -- DDL (ALTER TABLE, GRANT, REVOKE, ENABLE ROW LEVEL SECURITY, ...) writes a transactional logical
 -- message into the WAL, so the server drops its cached table metadata at exactly the point of the

@@ -29,6 +29,11 @@ import { TypeCache } from './types.ts';
 import { resolveBinding, SubscribeError, type ResolvedBinding } from './validate.ts';
 
 type MessageListener = Parameters<ChangesEngine['onMessage']>[0];
+/** Delivers one authorized change. */
+type Send = () => void;
+
+/** Changes authorized concurrently; delivery stays in stream order. */
+const MAX_IN_FLIGHT = 4;
 type BroadcastMessage = Parameters<MessageListener>[0];
 
 /** realtime.change_metadata: what shaping a change for each role needs to know about a table. */
@@ -46,7 +51,7 @@ const CATALOG_MESSAGE = 'supabase_realtime_catalog';
 /** A backstop for catalog changes no event trigger sees (ALTER ROLE, role membership). */
 const META_TTL_MS = 10_000;
 
-const REQUIRED_FUNCTION = 'realtime.check_visibility(oid,text[],text[],text[],text[],text[])';
+const REQUIRED_FUNCTION = 'realtime.check_visibility(bigint,oid,text[],text[],text[],text[],text[])';
 const BOOTSTRAP_SQL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../db/bootstrap/35-realtime-changes.sql');
 
 const isMessagesTable = (r: Relation) => r.schema === 'realtime' && (r.table === 'messages' || r.table.startsWith('messages_'));
@@ -59,6 +64,7 @@ class Engine implements ChangesEngine {
 	private readonly queue: Array<{ message: PgoutputMessage; session: number }> = [];
 	private draining = false;
 	private commitTime = 0n;
+	private xid = 0;
 	/** Table metadata per relation OID; dropped on Relation messages, DDL and reconnects. */
 	private readonly meta = new Map<number, TableMeta | null>();
 	private session = 0;
@@ -179,16 +185,55 @@ class Engine implements ChangesEngine {
 		await this.stream.close();
 	}
 
+	/**
+	 * Works through the stream in order. Changes are authorized concurrently (up to MAX_IN_FLIGHT
+	 * round trips at once) but delivered strictly in stream order.
+	 */
 	private async drain(): Promise<void> {
 		if (this.draining) return;
 		this.draining = true;
+		const inFlight: Array<Promise<Send | undefined>> = [];
+		const settle = async () => {
+			try {
+				(await inFlight.shift()!)?.();
+			} catch (error) {
+				this.ctx.log.error(`realtime changes: dropped a change: ${(error as Error).stack ?? error}`);
+			}
+		};
 		try {
-			while (this.queue.length > 0 && !this.closed) {
-				const item = this.queue.shift()!;
-				try {
-					await this.process(item.message);
-				} catch (error) {
-					this.ctx.log.error(`realtime changes: dropped a change: ${(error as Error).stack ?? error}`);
+			while (!this.closed) {
+				const item = this.queue.shift();
+				if (!item) {
+					if (inFlight.length === 0) break;
+					await settle();
+					continue;
+				}
+				const message = item.message;
+				switch (message.tag) {
+					case 'begin':
+						this.commitTime = message.commitTime;
+						this.xid = message.xid;
+						break;
+					case 'message':
+						if (message.prefix !== CATALOG_MESSAGE) break;
+						// Nothing in flight may store metadata read before this DDL.
+						while (inFlight.length > 0) await settle();
+						this.meta.clear();
+						break;
+					case 'relation':
+						this.meta.delete(message.relation.oid);
+						await this.types.ensure(message.relation.columns.map((c) => c.typeOid)).catch((error: Error) => {
+							this.ctx.log.error(`realtime changes: could not load column types: ${error.message}`);
+						});
+						break;
+					case 'insert':
+					case 'update':
+					case 'delete':
+						inFlight.push(this.prepare(message));
+						if (inFlight.length >= MAX_IN_FLIGHT) await settle();
+						break;
+					default:
+						break;
 				}
 			}
 		} finally {
@@ -196,30 +241,15 @@ class Engine implements ChangesEngine {
 		}
 	}
 
-	private async process(message: PgoutputMessage): Promise<void> {
-		switch (message.tag) {
-			case 'begin':
-				this.commitTime = message.commitTime;
-				return;
-			case 'message':
-				if (message.prefix === CATALOG_MESSAGE) this.meta.clear();
-				return;
-			case 'relation':
-				this.meta.delete(message.relation.oid);
-				await this.types.ensure(message.relation.columns.map((c) => c.typeOid));
-				return;
-			case 'insert':
-				if (isMessagesTable(message.relation)) return this.relayMessage(message.relation, message.newTuple);
-				return this.route(message.relation, 'INSERT', message.newTuple, null, false);
-			case 'update':
-				if (isMessagesTable(message.relation)) return;
-				return this.route(message.relation, 'UPDATE', message.newTuple, message.oldTuple, message.oldIsKeyOnly);
-			case 'delete':
-				if (isMessagesTable(message.relation)) return;
-				return this.route(message.relation, 'DELETE', null, message.oldTuple, message.oldIsKeyOnly);
-			default:
-				return;
+	/** Matches a change to bindings now; resolves with what sends it once authorized. */
+	private async prepare(message: Extract<PgoutputMessage, { tag: 'insert' | 'update' | 'delete' }>): Promise<Send | undefined> {
+		const { relation } = message;
+		if (isMessagesTable(relation)) {
+			return message.tag === 'insert' ? () => this.relayMessage(relation, message.newTuple) : undefined;
 		}
+		if (message.tag === 'insert') return this.route(relation, 'INSERT', message.newTuple, null, false);
+		if (message.tag === 'update') return this.route(relation, 'UPDATE', message.newTuple, message.oldTuple, message.oldIsKeyOnly);
+		return this.route(relation, 'DELETE', null, message.oldTuple, message.oldIsKeyOnly);
 	}
 
 	private relayMessage(relation: Relation, tuple: TupleValue[]): void {
@@ -256,8 +286,8 @@ class Engine implements ChangesEngine {
 		newTuple: TupleValue[] | null,
 		oldTuple: TupleValue[] | null,
 		oldIsKeyOnly: boolean
-	): Promise<void> {
-		if (!this.registry.listens(relation.schema, relation.table)) return;
+	): Promise<Send | undefined> {
+		if (!this.registry.listens(relation.schema, relation.table)) return undefined;
 		const newValues = newTuple ? new Map(relation.columns.map((c, i) => [c.name, newTuple[i]] as const)) : null;
 		let oldValues: Map<string, string | null> | null = null;
 		if (oldTuple) {
@@ -274,27 +304,31 @@ class Engine implements ChangesEngine {
 		else for (const [k, v] of newValues ?? []) if (v !== UNCHANGED_TOAST) filterRow.set(k, v);
 
 		const entries = this.registry.match(relation.schema, relation.table, type, filterRow);
-		if (entries.length === 0) return;
+		if (entries.length === 0) return undefined;
 
+		const commitTime = pgTimeToDate(this.commitTime);
 		const change: DecodedChange = {
 			relation,
 			type,
-			commitTimestamp: pgTimeToDate(this.commitTime).toISOString(),
+			xid: this.xid,
+			commitTimestamp: commitTime.toISOString(),
 			newValues,
 			oldValues
 		};
 		const deliveries = await this.authorize(change, entries, filterRow);
-		for (const [subscriber, { ids, data }] of deliveries) {
-			try {
-				subscriber.deliver(ids, data);
-			} catch (error) {
-				this.ctx.log.error(`realtime changes: delivery failed: ${(error as Error).message}`);
+		return () => {
+			for (const [subscriber, { ids, data }] of deliveries) {
+				try {
+					subscriber.deliver(ids, data);
+				} catch (error) {
+					this.ctx.log.error(`realtime changes: delivery failed: ${(error as Error).message}`);
+				}
 			}
-		}
-		this.ctx.log.debug(
-			`realtime changes: ${type} ${relation.schema}.${relation.table} to ${deliveries.size} subscriber(s), ` +
-				`${Date.now() - pgTimeToDate(this.commitTime).getTime()} ms after commit`
-		);
+			this.ctx.log.debug(
+				`realtime changes: ${type} ${relation.schema}.${relation.table} to ${deliveries.size} subscriber(s), ` +
+					`${Date.now() - commitTime.getTime()} ms after commit`
+			);
+		};
 	}
 
 	/** Metadata for the table covering these roles, from the cache or one round trip. */
@@ -342,8 +376,8 @@ class Engine implements ChangesEngine {
 			}
 			if (roles.length > 0) {
 				const { rows } = await this.ctx.pool.query<{ visible: Array<boolean | null> }>(
-					'select realtime.check_visibility($1, $2, $3, $4, $5, $6) as visible',
-					[relation.oid, pk, meta.pk.map((c) => c.type), pk.map((c) => row.get(c) ?? null), roles, claims]
+					'select realtime.check_visibility($1, $2, $3, $4, $5, $6, $7) as visible',
+					[change.xid, relation.oid, pk, meta.pk.map((c) => c.type), pk.map((c) => row.get(c) ?? null), roles, claims]
 				);
 				const visible = rows[0]?.visible ?? [];
 				[...visibility.keys()].forEach((key, i) => visibility.set(key, visible[i] ?? false));

@@ -17,6 +17,8 @@ import { toJsonValue, type JsonValue } from './values.ts';
 export interface DecodedChange {
 	relation: Relation;
 	type: ChangeType;
+	/** Transaction id (32-bit) from the Begin message. */
+	xid: number;
 	commitTimestamp: string;
 	/** New tuple (INSERT, UPDATE): text, null, or UNCHANGED_TOAST. */
 	newValues: Map<string, TupleValue> | null;

@@ -90,7 +90,7 @@ export class PgoutputDecoder {
 			case 'B': {
 				r.i64(); // final LSN
 				const commitTime = r.i64();
-				return { tag: 'begin', commitTime, xid: r.i32() };
+				return { tag: 'begin', commitTime, xid: r.u32() };
 			}
 			case 'C': {
 				r.u8(); // flags
