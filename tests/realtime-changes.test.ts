@@ -62,7 +62,10 @@ let bob: User;
 const channels: RealtimeChannel[] = [];
 const run = Math.random().toString(36).slice(2, 8);
 
-async function listen(user: User, filter: Partial<{ event: '*' | 'INSERT' | 'UPDATE' | 'DELETE'; table: string; filter: string }> = {}) {
+async function listen(
+	user: User,
+	filter: Partial<{ event: '*' | 'INSERT' | 'UPDATE' | 'DELETE'; table: string; filter: string; select: string[] }> = {}
+) {
 	const inbox = new Inbox();
 	const channel = user.supabase.channel(`changes-${run}-${channels.length}`);
 	channel.on('postgres_changes' as never, { event: '*', schema: 'public', table: 'notifications', ...filter }, inbox.push as never);
@@ -152,6 +155,21 @@ describe('postgres changes', () => {
 		expect(byIn.inbox.events.map((e) => (e.new as Row).category)).toEqual(['mention', 'comment']);
 		await both.inbox.next((e) => newTitle(e, `rtc ${run} filt comment`));
 		expect(both.inbox.events.map((e) => (e.new as Row).category)).toEqual(['message', 'mention', 'comment']);
+	});
+
+	it('sends only the selected columns (and the key) with `select`', async () => {
+		const { inbox } = await listen(alice, { event: 'INSERT', filter: `user_id=eq.${alice.id}`, select: ['title', 'category'] });
+		const title = `rtc ${run} select`;
+		const id = await notify(alice.id, title);
+		const event = await inbox.next((e) => newTitle(e, title));
+		expect(event.new).toEqual({ id, title, category: 'message' });
+
+		const channel = alice.supabase.channel(`bad-select-${run}`);
+		channels.push(channel);
+		const system = new Promise<{ message: string }>((resolve) => channel.on('system' as never, {}, resolve as never));
+		channel.on('postgres_changes' as never, { event: '*', schema: 'public', table: 'notifications', select: ['nope'] }, () => {});
+		channel.subscribe();
+		expect((await system).message).toMatch(/select: \["nope"\]\]\. Exception: ERROR P0001 \(raise_exception\) invalid column for select nope$/);
 	});
 
 	it('keeps commit order within a transaction', async () => {

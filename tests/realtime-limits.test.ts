@@ -86,11 +86,14 @@ describe('limits', () => {
 		const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
 		ws.pause();
 
-		// About 20 MB of broadcasts, far past what the socket buffers between us hold.
-		const sender = make().channel(topic);
-		expect(await outcome(sender)).toEqual({ status: 'SUBSCRIBED' });
+		// About 30 MB of broadcasts, far past what the socket buffers between us hold, from two
+		// senders so that neither goes over 100 events per second.
+		const senders = [make().channel(topic), make().channel(topic)];
+		for (const sender of senders) expect(await outcome(sender)).toEqual({ status: 'SUBSCRIBED' });
 		const blob = 'x'.repeat(240 * 1024);
-		for (let i = 0; i < 80; i++) await sender.send({ type: 'broadcast', event: 'big', payload: { blob } });
+		for (let i = 0; i < 70; i++) {
+			for (const sender of senders) await sender.send({ type: 'broadcast', event: 'big', payload: { blob } });
+		}
 		ws.resume();
 		await closed;
 	});

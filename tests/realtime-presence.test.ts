@@ -82,6 +82,24 @@ describe('presence', () => {
 		await bobGone;
 	});
 
+	it('sends a leave when a member removes its channel', async () => {
+		const topic = `presence-${randomUUID()}`;
+		const observer = make().channel(topic);
+		const seesCarol = presenceUntil(observer, (s) => s.carol?.length === 1);
+		const carolLeft = new Promise<string>((resolve) =>
+			observer.on('presence', { event: 'leave' }, ({ key }) => resolve(key))
+		);
+		await subscribed(observer);
+		const carol = make();
+		const room = carol.channel(topic, { config: { presence: { key: 'carol' } } });
+		await subscribed(room);
+		await room.track({ online: true });
+		await seesCarol;
+		expect(await carol.removeChannel(room)).toBe('ok');
+		expect(await carolLeft).toBe('carol');
+		expect(observer.presenceState()).toEqual({});
+	});
+
 	it('closes a channel that calls presence more than 5 times in 30 seconds', async () => {
 		const channel = make().channel(`presence-${randomUUID()}`);
 		const system = new Promise<Record<string, unknown>>((resolve) =>

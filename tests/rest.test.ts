@@ -243,6 +243,32 @@ describe('reading under RLS', () => {
 		expect(secret.count).toBe(Number(n));
 	});
 
+	it('stripNulls() leaves out null values, also inside embeds', async () => {
+		const { data, error } = await alice.supabase
+			.from('notifications')
+			.select('id, url, actor:profiles!actor_id(display_name, avatar_url)')
+			.is('url', null)
+			.stripNulls();
+		expect(error).toBeNull();
+		expect(data!.length).toBeGreaterThan(0);
+		for (const row of data!) {
+			expect('url' in row).toBe(false);
+			if (row.actor) expect(Object.keys(row.actor)).toEqual(['display_name']);
+		}
+	});
+
+	it('getOpenApiSpec() describes what the caller may use', async () => {
+		const mine = await alice.supabase.getOpenApiSpec();
+		expect(mine.error).toBeNull();
+		expect(mine.data!.swagger).toBe('2.0');
+		expect(Object.keys(mine.data!.paths)).toEqual(
+			expect.arrayContaining(['/', '/notifications', '/profiles', '/rpc/unread_count'])
+		);
+		expect(mine.data!.definitions!.notifications.properties).toHaveProperty('title');
+		const anons = await anon.getOpenApiSpec();
+		expect(Object.keys(anons.data!.paths)).not.toContain('/rpc/unread_count');
+	});
+
 	it('csv() answers text/csv', async () => {
 		const { data, error } = await alice.supabase
 			.from('profiles')

@@ -54,6 +54,7 @@ function refusal(code: string, message: string): JoinError {
 	return new JoinError(`${code}: ${message}`);
 }
 
+/** Long-lived tokens are re-checked at least hourly (as Supabase does), not timed to their far-off exp. */
 const MAX_TIMER_MS = 60 * 60 * 1000;
 let nextChannelId = 1;
 

@@ -122,6 +122,8 @@ export class Connection implements ChannelConnection {
 			return this.#unmatched(msg);
 		}
 		if (msg.event === CLIENT_EVENTS.leave) {
+			// A leave for an earlier join of this topic raced a server close: Phoenix does not answer.
+			if (msg.joinRef && channel.joinRef && msg.joinRef !== channel.joinRef) return;
 			channel.enqueue(async () => channel.leave(msg.ref));
 			return;
 		}

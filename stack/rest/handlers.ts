@@ -6,8 +6,17 @@ import type pg from 'pg';
 import type { GatewayEnv } from '../gateway/env.ts';
 import { identify, type RequestIdentity } from './auth.ts';
 import { fromPgError, invalidBody, isPgError, RestError, singularity, unacceptableSchema } from './errors.ts';
+import { openApiSpec } from './openapi.ts';
 import { parsePrefer } from './parse.ts';
-import { errorResponse, JSON_TYPE, negotiate, respondRead, respondWrite, type Outcome } from './respond.ts';
+import {
+	errorResponse,
+	JSON_TYPE,
+	negotiate,
+	respondRead,
+	respondWrite,
+	wantsStrippedNulls,
+	type Outcome
+} from './respond.ts';
 import {
 	isRecord,
 	relationFor,
@@ -128,6 +137,7 @@ export async function handleRequest(
 		const write = method !== 'GET' && method !== 'HEAD';
 		const schema = pickSchema(c, ctx.config.rest.schemas, write);
 		const media = negotiate(c.req.header('accept'));
+		const stripNulls = wantsStrippedNulls(c.req.header('accept'));
 		const prefs = parsePrefer(c.req.header('prefer'));
 		if (prefs.handling === 'strict' && prefs.invalid.length > 0) {
 			throw new RestError(
@@ -139,7 +149,7 @@ export async function handleRequest(
 		}
 		if (target.rpc !== undefined) {
 			const body = method === 'POST' ? await readPayload(c, true) : undefined;
-			const stmt = rpcStatement(c, deps, schema, target.rpc, prefs, media, body);
+			const stmt = rpcStatement(c, deps, schema, target.rpc, prefs, media, body, stripNulls);
 			const outcome = await run(deps, c, who, schema, stmt);
 			if (stmt.fn.returns.kind === 'void') return c.body(null, 204);
 			return respondRead(c, outcome, stmt.singular, media, prefs, method === 'HEAD');
@@ -152,7 +162,7 @@ export async function handleRequest(
 				? c.body('[]', 200, { 'Content-Type': JSON_TYPE })
 				: c.body(null, 204);
 		}
-		const stmt = tableStatement(c, deps, rel, prefs, media, body);
+		const stmt = tableStatement(c, deps, rel, prefs, media, body, stripNulls);
 		const outcome = await run(deps, c, who, schema, stmt);
 		if (!write) return respondRead(c, outcome, stmt.singular, media, prefs, method === 'HEAD');
 		return respondWrite(c, outcome, stmt.singular, media, prefs, method);
@@ -160,6 +170,29 @@ export async function handleRequest(
 		if (error instanceof RestError) return errorResponse(c, error);
 		if (isPgError(error)) return errorResponse(c, fromPgError(error, who?.authenticated ?? false));
 		ctx.log.error(`rest: unexpected error on ${c.req.method} ${c.req.path}:`, error);
+		return errorResponse(c, new RestError(500, 'PGRSTX00', 'Internal server error'));
+	}
+}
+
+/** `GET /rest/v1/`: the OpenAPI description of the schema, as far as the caller's role reaches. */
+export async function handleRoot(c: Context<GatewayEnv>, deps: HandlerDeps): Promise<Response> {
+	const { ctx } = deps;
+	try {
+		if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+			throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${c.req.method}`);
+		}
+		const who = await identify(
+			c.req.header('authorization'),
+			c.get('apiKeyRole'),
+			ctx.config.jwtSecret,
+			ctx.pool
+		);
+		const schema = pickSchema(c, ctx.config.rest.schemas, false);
+		const spec = await openApiSpec(ctx.pool, deps.state.cache, schema, who.role, c.req.header('host') ?? '');
+		return c.body(JSON.stringify(spec), 200, { 'Content-Type': 'application/openapi+json; charset=utf-8' });
+	} catch (error) {
+		if (error instanceof RestError) return errorResponse(c, error);
+		ctx.log.error('rest: could not describe the schema:', error);
 		return errorResponse(c, new RestError(500, 'PGRSTX00', 'Internal server error'));
 	}
 }

@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import pg from 'pg';
 import type { StackContext } from '../context.ts';
 import type { GatewayEnv } from '../gateway/env.ts';
-import { handleRequest } from './handlers.ts';
+import { handleRequest, handleRoot } from './handlers.ts';
 import { DDL_WATCH_SQL, loadSchema, type SchemaCache } from './schema.ts';
 
 export interface RestService {
@@ -94,9 +94,14 @@ export async function createRest(ctx: StackContext): Promise<RestService> {
 
 	const app = new Hono<GatewayEnv>();
 	const deps = { ctx, state };
+	app.all('/', (c) => handleRoot(c, deps));
 	app.all('/rpc/:fn', (c) => handleRequest(c, deps, { rpc: c.req.param('fn') }));
 	app.all('/:relation', (c) => handleRequest(c, deps, { relation: c.req.param('relation') }));
-	app.all('*', (c) => handleRequest(c, deps, {}));
+	app.all('*', (c) => {
+		// `/rest/v1/` (with the slash supabase-js sends) is the root too.
+		const base = c.req.routePath.replace(/\/\*$/, '');
+		return c.req.path === `${base}/` ? handleRoot(c, deps) : handleRequest(c, deps, {});
+	});
 
 	return {
 		app,

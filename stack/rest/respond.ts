@@ -17,6 +17,11 @@ export interface Outcome {
 	body: string | null;
 }
 
+/** `application/vnd.pgrst.(array|object)+json;nulls=stripped` (postgrest-js `stripNulls()`). */
+export function wantsStrippedNulls(accept: string | undefined): boolean {
+	return !!accept && /application\/vnd\.pgrst\.(array|object)\+json;\s*nulls=stripped/i.test(accept);
+}
+
 export function negotiate(accept: string | undefined): Media {
 	if (!accept) return 'json';
 	const types = accept.split(',').map((t) => t.split(';')[0].trim().toLowerCase());

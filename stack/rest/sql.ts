@@ -17,6 +17,9 @@ export class SqlBuilder {
 	readonly params: unknown[] = [];
 	private aliases = 0;
 
+	/** `Accept: ...;nulls=stripped`: objects leave out keys whose value is null. */
+	constructor(readonly stripNulls = false) {}
+
 	param(value: unknown): string {
 		this.params.push(value);
 		return `$${this.params.length}`;
@@ -163,7 +166,7 @@ function compileLevel(b: SqlBuilder, level: LevelPlan, alias: string): CompiledL
 	});
 	const object =
 		pairs.length > 0
-			? `json_object(${pairs.map((p) => `(${p.key}) : ${p.expr}`).join(', ')} RETURNING json)`
+			? `json_object(${pairs.map((p) => `(${p.key}) : ${p.expr}`).join(', ')}${b.stripNulls ? ' ABSENT ON NULL' : ''} RETURNING json)`
 			: `'{}'::json`;
 	return { object, pairs, laterals, where, orderBy: order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '' };
 }

@@ -66,19 +66,20 @@ export function tableStatement(
 	rel: Relation,
 	prefs: Preferences,
 	media: Media,
-	body: unknown
+	body: unknown,
+	stripNulls = false
 ): Statement {
 	const method = c.req.method;
 	const url = new URL(c.req.url);
 	const { cache, version } = deps.state;
 	const singular = media === 'object';
 	if (method === 'GET' || method === 'HEAD') {
-		const key = `${version}|${rel.schema}.${rel.name}|${url.search}|${prefs.count ?? ''}`;
+		const key = `${version}|${rel.schema}.${rel.name}|${url.search}|${prefs.count ?? ''}|${stripNulls}`;
 		const hit = readCache.get(key);
 		if (hit) return { sql: hit.sql, params: hit.params, readOnly: true, singular };
 		const query = parseQuery(url.searchParams);
 		const level = new Planner(cache, query).root(rel.columns, rel.name, rel);
-		const b = new SqlBuilder();
+		const b = new SqlBuilder(stripNulls);
 		const sql = readSql(b, level, {
 			from: qualified(rel.schema, rel.name),
 			count: prefs.count !== undefined,
@@ -92,7 +93,7 @@ export function tableStatement(
 	const level = new Planner(cache, query).root(rel.columns, rel.name, rel);
 	const representation = prefs.return === 'representation';
 	const maxAffected = prefs.handling === 'strict' ? prefs.maxAffected : undefined;
-	const b = new SqlBuilder();
+	const b = new SqlBuilder(stripNulls);
 	if (method === 'POST') {
 		const rows = Array.isArray(body) ? body : [body];
 		if (!rows.every(isRecord)) throw invalidBody('All object keys must match');
@@ -190,7 +191,8 @@ export function rpcStatement(
 	name: string,
 	prefs: Preferences,
 	media: Media,
-	body: unknown
+	body: unknown,
+	stripNulls = false
 ): Statement & { fn: FunctionDef } {
 	const method = c.req.method;
 	if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
@@ -215,7 +217,7 @@ export function rpcStatement(
 	}
 	const argNames = new Set(Object.keys(args));
 	const readOnly = method !== 'POST' || fn.volatility !== 'volatile';
-	const b = new SqlBuilder();
+	const b = new SqlBuilder(stripNulls);
 	const singular = media === 'object' || (fn.returns.kind === 'composite' && !fn.returnsSet);
 	if (fn.returns.kind !== 'composite') {
 		return { sql: scalarCallSql(b, fn, args), params: b.params, readOnly, singular: media === 'object', fn };

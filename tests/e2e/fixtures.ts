@@ -52,8 +52,8 @@ export async function insertNotification(to: string, n: NewNotification): Promis
 
 export async function signIn(page: Page, email: string, password = 'password123'): Promise<void> {
 	await page.goto(`${appUrl()}/login`);
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password').fill(password);
+	await page.getByLabel('Email', { exact: true }).fill(email);
+	await page.getByLabel('Password', { exact: true }).fill(password);
 	await page.getByRole('button', { name: 'Sign in' }).click();
 	await page.waitForURL(`${appUrl()}/`);
 	await expect(page.getByTestId('connection')).toHaveAttribute('data-state-name', 'live');

@@ -31,6 +31,8 @@ import { resolveBinding, SubscribeError, type ResolvedBinding } from './validate
 type MessageListener = Parameters<ChangesEngine['onMessage']>[0];
 /** Delivers one authorized change. */
 type Send = () => void;
+/** Per subscriber, each distinct payload with the ids of the bindings it answers. */
+type Deliveries = Map<Subscriber, Map<ChangeData, number[]>>;
 
 /** Changes authorized concurrently; delivery stays in stream order. */
 const MAX_IN_FLIGHT = 4;
@@ -67,6 +69,7 @@ class Engine implements ChangesEngine {
 	private xid = 0;
 	/** Table metadata per relation OID; dropped on Relation messages, DDL and reconnects. */
 	private readonly meta = new Map<number, TableMeta | null>();
+	private readonly metaLoads = new Map<number, Promise<TableMeta | null>>();
 	private session = 0;
 	private nextId = 1;
 	private closed = false;
@@ -317,11 +320,13 @@ class Engine implements ChangesEngine {
 		};
 		const deliveries = await this.authorize(change, entries, filterRow);
 		return () => {
-			for (const [subscriber, { ids, data }] of deliveries) {
-				try {
-					subscriber.deliver(ids, data);
-				} catch (error) {
-					this.ctx.log.error(`realtime changes: delivery failed: ${(error as Error).message}`);
+			for (const [subscriber, events] of deliveries) {
+				for (const [data, ids] of events) {
+					try {
+						subscriber.deliver(ids, data);
+					} catch (error) {
+						this.ctx.log.error(`realtime changes: delivery failed: ${(error as Error).message}`);
+					}
 				}
 			}
 			this.ctx.log.debug(
@@ -333,19 +338,33 @@ class Engine implements ChangesEngine {
 
 	/** Metadata for the table covering these roles, from the cache or one round trip. */
 	private async tableMeta(oid: number, roles: string[]): Promise<TableMeta | null> {
+		const loading = this.metaLoads.get(oid);
+		if (loading) {
+			// Another change of this table is fetching it: share that round trip.
+			await loading.catch(() => undefined);
+			if (this.metaLoads.get(oid) !== loading) return this.tableMeta(oid, roles);
+		}
 		const cached = this.meta.get(oid);
 		if (cached === null) return null;
 		const fresh = cached && Date.now() - cached.fetchedAt < META_TTL_MS;
 		if (fresh && roles.every((role) => role in cached.columns)) return cached;
 		const wanted = fresh ? [...new Set([...Object.keys(cached.columns), ...roles])] : roles;
-		const { rows } = await this.ctx.pool.query<{ meta: string | null }>(
-			'select realtime.change_metadata($1, $2)::text as meta',
-			[oid, wanted]
-		);
-		const text = rows[0]?.meta;
-		const meta = text ? { ...(JSON.parse(text) as Omit<TableMeta, 'fetchedAt'>), fetchedAt: Date.now() } : null;
-		this.meta.set(oid, meta);
-		return meta;
+		const load = (async () => {
+			const { rows } = await this.ctx.pool.query<{ meta: string | null }>(
+				'select realtime.change_metadata($1, $2)::text as meta',
+				[oid, wanted]
+			);
+			const text = rows[0]?.meta;
+			const meta = text ? { ...(JSON.parse(text) as Omit<TableMeta, 'fetchedAt'>), fetchedAt: Date.now() } : null;
+			this.meta.set(oid, meta);
+			return meta;
+		})();
+		this.metaLoads.set(oid, load);
+		try {
+			return await load;
+		} finally {
+			if (this.metaLoads.get(oid) === load) this.metaLoads.delete(oid);
+		}
 	}
 
 	/** Decides, for every candidate binding, what (if anything) it receives. */
@@ -353,9 +372,9 @@ class Engine implements ChangesEngine {
 		change: DecodedChange,
 		entries: Entry[],
 		row: Map<string, string | null>
-	): Promise<Map<Subscriber, { ids: number[]; data: ChangeData }>> {
+	): Promise<Deliveries> {
 		const { relation, type } = change;
-		const out = new Map<Subscriber, { ids: number[]; data: ChangeData }>();
+		const out: Deliveries = new Map();
 		const meta = await this.tableMeta(relation.oid, [...new Set(entries.map((e) => e.subscriber.auth.role))]);
 		if (!meta) return out; // table dropped meanwhile
 
@@ -401,22 +420,27 @@ class Engine implements ChangesEngine {
 				const visible = visibility.get(`${role}\u0000${entry.subscriber.claimsJson}`);
 				if (visible === false) continue;
 				if (visible === null) data = errorFor(ERROR_RLS_FAILED);
-				data ??= perRole.get(role);
+				// One payload per role and column selection, shared by every subscriber it fits.
+				const shape = `${role}\u0000${entry.binding.select?.join(',') ?? ''}`;
+				data ??= perRole.get(shape);
 				if (!data) {
 					data = buildData(change, this.types, {
 						selectable: meta.columns[role] ?? [],
 						columnTypes: meta.types,
 						primaryKey,
+						select: entry.binding.select,
 						rlsEnabled: meta.rls,
 						maxRecordBytes: this.ctx.config.realtime.maxChangePayloadBytes
 					});
-					perRole.set(role, data);
+					perRole.set(shape, data);
 				}
 			}
-			const delivery = out.get(entry.subscriber);
-			if (delivery) {
-				if (!delivery.ids.includes(entry.id)) delivery.ids.push(entry.id);
-			} else out.set(entry.subscriber, { ids: [entry.id], data });
+			// A subscriber gets one event per distinct payload, naming all its bindings it answers.
+			let forSubscriber = out.get(entry.subscriber);
+			if (!forSubscriber) out.set(entry.subscriber, (forSubscriber = new Map()));
+			const ids = forSubscriber.get(data);
+			if (!ids) forSubscriber.set(data, [entry.id]);
+			else if (!ids.includes(entry.id)) ids.push(entry.id);
 		}
 		return out;
 	}

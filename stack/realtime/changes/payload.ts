@@ -70,6 +70,8 @@ export interface PayloadOptions {
 	/** pg_type names of the table's columns, from the catalog (generated columns included). */
 	columnTypes: Record<string, string>;
 	primaryKey: Set<string>;
+	/** The binding's `select`: only these columns and the primary key; null for all. */
+	select: string[] | null;
 	rlsEnabled: boolean;
 	maxRecordBytes: number;
 }
@@ -78,8 +80,10 @@ export function buildData(change: DecodedChange, types: TypeCache, options: Payl
 	const { relation, type } = change;
 	const typeByName = new Map(relation.columns.map((c) => [c.name, types.get(c.typeOid)]));
 	// Supabase lists the catalog's columns; the records hold what the change carried.
-	const columns = options.selectable.map((name) => ({ name, type: options.columnTypes[name] ?? typeByName.get(name)?.name }));
-	const visibleColumns = options.selectable.filter((name) => typeByName.has(name));
+	const wanted = options.select && new Set(options.select);
+	const selectable = wanted ? options.selectable.filter((n) => wanted.has(n) || options.primaryKey.has(n)) : options.selectable;
+	const columns = selectable.map((name) => ({ name, type: options.columnTypes[name] ?? typeByName.get(name)?.name }));
+	const visibleColumns = selectable.filter((name) => typeByName.has(name));
 	const json = (name: string, text: string | null): JsonValue =>
 		text === null ? null : toJsonValue(typeByName.get(name)!, text);
 

@@ -10,6 +10,7 @@ import type { ChangeBinding } from '../changes-api.ts';
 import {
 	FilterParseError,
 	inspectFilters,
+	inspectString,
 	likeToRegExp,
 	parseFilters,
 	type CompiledFilter,
@@ -35,7 +36,12 @@ export interface ResolvedBinding {
 	filtersByTable: Map<string, CompiledFilter[]>;
 	/** Canonical value of the first non-negated eq filter, to index the binding by. */
 	eq?: { column: string; value: string };
+	/** realtime-js `select`: only these columns (and the primary key) in payloads; null for all. */
+	select: string[] | null;
 }
+
+/** A binding as the client sent it: realtime-js 2.119 may add `select` (column names). */
+type RequestedBinding = ChangeBinding & { select?: unknown };
 
 export class SubscribeError extends Error {}
 
@@ -70,8 +76,21 @@ function postgrexMessage(error: unknown): string {
 }
 
 /** "event: *, schema: public, table: x, filters: [], select: nil" as Supabase logs its params. */
-function paramsText(b: ChangeBinding, table: string, filters: ParsedFilter[]): string {
-	return `event: ${b.event}, schema: ${b.schema}, table: ${table}, filters: ${inspectFilters(filters)}, select: nil`;
+function paramsText(b: ChangeBinding, table: string, filters: ParsedFilter[], select: string[] | null): string {
+	const selected = select ? `[${select.map(inspectString).join(', ')}]` : 'nil';
+	return `event: ${b.event}, schema: ${b.schema}, table: ${table}, filters: ${inspectFilters(filters)}, select: ${selected}`;
+}
+
+/** Supabase's parse_select: a list of names (non-strings dropped, empty = all), never a string. */
+function parseSelect(select: unknown): string[] | null {
+	if (typeof select === 'string') {
+		throw new SubscribeError(
+			'Error parsing `select` params: expected a list of column name strings, e.g. select: ["col1", "col2"]'
+		);
+	}
+	if (!Array.isArray(select)) return null;
+	const names = select.filter((c): c is string => typeof c === 'string');
+	return names.length > 0 ? names : null;
 }
 
 class RaiseException extends Error {
@@ -222,15 +241,21 @@ function normalize(b: ChangeBinding): ChangeBinding {
 }
 
 /** Validates one binding for a role; throws SubscribeError with Supabase's system message text. */
-export async function resolveBinding(pool: pg.Pool, requested: ChangeBinding, role: string): Promise<ResolvedBinding> {
+export async function resolveBinding(pool: pg.Pool, requested: RequestedBinding, role: string): Promise<ResolvedBinding> {
 	const binding = normalize(requested);
 	const table = binding.table ?? '*';
+	const select = parseSelect(requested.select);
 	let parsed: ParsedFilter[];
 	try {
 		parsed = binding.table === undefined ? [] : parseFilters(binding.filter);
 	} catch (error) {
 		if (error instanceof FilterParseError) throw new SubscribeError(`Error parsing \`filter\` params: ${error.message}`);
 		throw error;
+	}
+	if (select && (binding.schema === '*' || table === '*')) {
+		throw new SubscribeError(
+			'Column selection is not supported for wildcard subscriptions. Provide an explicit schema and table name.'
+		);
 	}
 
 	// One catalog round trip: the publication's tables matching the binding, whether the role
@@ -259,12 +284,12 @@ export async function resolveBinding(pool: pg.Pool, requested: ChangeBinding, ro
 		    and p.schemaname like (case $2 when '*' then '%' else $2 end) escape ''
 		    and p.tablename like (case $3 when '*' then '%' else $3 end) escape ''
 		  order by 1, 2`,
-		[PUBLICATION, binding.schema, table, role, parsed.map((f) => f.column)]
+		[PUBLICATION, binding.schema, table, role, [...parsed.map((f) => f.column), ...(select ?? [])]]
 	);
 	if (tables.length === 0) {
 		throw new SubscribeError(
 			'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ' +
-				`[${paramsText(binding, table, parsed)}]`
+				`[${paramsText(binding, table, parsed, select)}]`
 		);
 	}
 
@@ -287,6 +312,9 @@ export async function resolveBinding(pool: pg.Pool, requested: ChangeBinding, ro
 				// Integers have one text form per value; numeric and float do not ('1.0' = '1').
 				if (col.category !== 'N' || INTEGER_TYPES.has(col.typname)) indexable.add(f.column);
 			}
+			for (const name of select ?? []) {
+				if (!byName.get(name)?.selectable) throw new RaiseException(`invalid column for select ${name}`);
+			}
 			filtersByTable.set(tableKey(t.schemaname, t.tablename), compiled);
 		}
 		const first: CompiledFilter[] = filtersByTable.values().next().value ?? [];
@@ -297,13 +325,14 @@ export async function resolveBinding(pool: pg.Pool, requested: ChangeBinding, ro
 			schema: binding.schema,
 			table,
 			filtersByTable,
-			eq: eqFilter ? { column: eqFilter.column, value: eqFilter.value as string } : undefined
+			eq: eqFilter ? { column: eqFilter.column, value: eqFilter.value as string } : undefined,
+			select
 		};
 	} catch (error) {
 		if (error instanceof SubscribeError) throw error;
 		throw new SubscribeError(
 			'Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: ' +
-				`[${paramsText(binding, table, parsed)}]. Exception: ${postgrexMessage(error)}`
+				`[${paramsText(binding, table, parsed, select)}]. Exception: ${postgrexMessage(error)}`
 		);
 	} finally {
 		await session.release();
