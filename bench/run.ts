@@ -11,8 +11,7 @@ const only = process.argv[2];
 const stack = await startStackProcess({
 	STACK_REALTIME_MAX_CLIENTS: '100000',
 	STACK_REALTIME_MAX_JOINS_PER_SECOND: '100000',
-	STACK_REALTIME_MAX_EVENTS_PER_SECOND: '1000000',
-	STACK_REALTIME_MAX_BYTES_PER_SECOND: '1000000000'
+	STACK_REALTIME_MAX_EVENTS_PER_SECOND: '1000000'
 });
 try {
 	console.log(`Beacon benchmarks, ${new Date().toISOString()}, node ${process.version}`);

@@ -29,11 +29,20 @@ export interface RealtimeConfig {
 	maxChannelsPerClient: number;
 	maxJoinsPerSecond: number;
 	maxEventsPerSecond: number;
-	maxBytesPerSecond: number;
 	maxPayloadBytes: number;
+	/** Presence track/untrack calls per client per presence window (Supabase: 5 per 30 s). */
 	presenceCallsPer30s: number;
+	presenceWindowMs: number;
 	/** Postgres change payloads above this size carry no values over 64 bytes (Error 413). */
 	maxChangePayloadBytes: number;
+	/** Bytes a socket may have queued before it counts as a slow consumer and is dropped. */
+	maxBufferedBytes: number;
+	/** Presence diffs are merged per topic over this many milliseconds. */
+	presenceTickMs: number;
+	/** A socket that sends nothing (not even heartbeats) for this long is closed, as Phoenix does. */
+	idleTimeoutMs: number;
+	/** Pause before a join refusal, like Supabase's CHANNEL_ERROR_BACKOFF_MS (there 5 s; here 0). */
+	joinErrorBackoffMs: number;
 }
 
 export interface StackConfig {
@@ -128,10 +137,14 @@ export function loadConfig(env: Env = process.env): StackConfig {
 			maxChannelsPerClient: int(env, 'STACK_REALTIME_MAX_CHANNELS_PER_CLIENT', 100),
 			maxJoinsPerSecond: int(env, 'STACK_REALTIME_MAX_JOINS_PER_SECOND', 100),
 			maxEventsPerSecond: int(env, 'STACK_REALTIME_MAX_EVENTS_PER_SECOND', 100),
-			maxBytesPerSecond: int(env, 'STACK_REALTIME_MAX_BYTES_PER_SECOND', 100_000),
 			maxPayloadBytes: int(env, 'STACK_REALTIME_MAX_PAYLOAD_BYTES', 256 * 1024),
 			presenceCallsPer30s: int(env, 'STACK_REALTIME_PRESENCE_CALLS_PER_30S', 5),
-			maxChangePayloadBytes: int(env, 'STACK_REALTIME_MAX_CHANGE_PAYLOAD_BYTES', 1024 * 1024)
+			presenceWindowMs: int(env, 'STACK_REALTIME_PRESENCE_WINDOW_MS', 30_000),
+			maxChangePayloadBytes: int(env, 'STACK_REALTIME_MAX_CHANGE_PAYLOAD_BYTES', 1024 * 1024),
+			maxBufferedBytes: int(env, 'STACK_REALTIME_MAX_BUFFERED_BYTES', 8 * 1024 * 1024),
+			presenceTickMs: int(env, 'STACK_REALTIME_PRESENCE_TICK_MS', 30),
+			idleTimeoutMs: int(env, 'STACK_REALTIME_IDLE_TIMEOUT_MS', 60_000),
+			joinErrorBackoffMs: int(env, 'STACK_REALTIME_JOIN_ERROR_BACKOFF_MS', 0)
 		}
 	};
 }

@@ -64,11 +64,20 @@ const run = Math.random().toString(36).slice(2, 8);
 
 async function listen(
 	user: User,
-	filter: Partial<{ event: '*' | 'INSERT' | 'UPDATE' | 'DELETE'; table: string; filter: string; select: string[] }> = {}
+	filter: Partial<{
+		event: '*' | 'INSERT' | 'UPDATE' | 'DELETE';
+		table: string;
+		filter: string;
+		select: string[];
+	}> = {}
 ) {
 	const inbox = new Inbox();
 	const channel = user.supabase.channel(`changes-${run}-${channels.length}`);
-	channel.on('postgres_changes' as never, { event: '*', schema: 'public', table: 'notifications', ...filter }, inbox.push as never);
+	channel.on(
+		'postgres_changes' as never,
+		{ event: '*', schema: 'public', table: 'notifications', ...filter },
+		inbox.push as never
+	);
 	channels.push(channel);
 	await subscribed(channel);
 	return { inbox, channel };
@@ -104,7 +113,13 @@ describe('postgres changes', () => {
 		const id = await notify(alice.id, title);
 
 		const insert = await inbox.next((e) => e.eventType === 'INSERT' && newTitle(e, title));
-		expect(insert).toMatchObject({ schema: 'public', table: 'notifications', eventType: 'INSERT', errors: null, old: {} });
+		expect(insert).toMatchObject({
+			schema: 'public',
+			table: 'notifications',
+			eventType: 'INSERT',
+			errors: null,
+			old: {}
+		});
 		expect(insert.commit_timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 		expect(insert.new).toMatchObject({ id, user_id: alice.id, title, category: 'message', read_at: null });
 		expect((insert.new as Row).created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$/);
@@ -138,14 +153,18 @@ describe('postgres changes', () => {
 		// Changes arrive in commit order: once the last row is in, an earlier leak would be too.
 		await a.inbox.next((e) => newTitle(e, lastAlice));
 		await b.inbox.next((e) => newTitle(e, lastBob));
-		const titles = (inbox: Inbox) => inbox.events.map((e) => (e.new as Row).title).filter((t) => String(t).includes(` ${run} rls`));
+		const titles = (inbox: Inbox) =>
+			inbox.events.map((e) => (e.new as Row).title).filter((t) => String(t).includes(` ${run} rls`));
 		expect(titles(a.inbox)).toEqual([forAlice, lastAlice]);
 		expect(titles(b.inbox)).toEqual([forBob, lastBob]);
 	});
 
 	it('applies eq, in and ANDed filters', async () => {
 		const byIn = await listen(alice, { filter: 'category=in.(mention,comment)' });
-		const both = await listen(alice, { event: 'INSERT', filter: `user_id=eq.${alice.id},category=neq.system` });
+		const both = await listen(alice, {
+			event: 'INSERT',
+			filter: `user_id=eq.${alice.id},category=neq.system`
+		});
 		await notify(alice.id, `rtc ${run} filt message`, { category: 'message' });
 		await notify(alice.id, `rtc ${run} filt mention`, { category: 'mention' });
 		await notify(alice.id, `rtc ${run} filt system`, { category: 'system' });
@@ -158,7 +177,11 @@ describe('postgres changes', () => {
 	});
 
 	it('sends only the selected columns (and the key) with `select`', async () => {
-		const { inbox } = await listen(alice, { event: 'INSERT', filter: `user_id=eq.${alice.id}`, select: ['title', 'category'] });
+		const { inbox } = await listen(alice, {
+			event: 'INSERT',
+			filter: `user_id=eq.${alice.id}`,
+			select: ['title', 'category']
+		});
 		const title = `rtc ${run} select`;
 		const id = await notify(alice.id, title);
 		const event = await inbox.next((e) => newTitle(e, title));
@@ -166,10 +189,18 @@ describe('postgres changes', () => {
 
 		const channel = alice.supabase.channel(`bad-select-${run}`);
 		channels.push(channel);
-		const system = new Promise<{ message: string }>((resolve) => channel.on('system' as never, {}, resolve as never));
-		channel.on('postgres_changes' as never, { event: '*', schema: 'public', table: 'notifications', select: ['nope'] }, () => {});
+		const system = new Promise<{ message: string }>((resolve) =>
+			channel.on('system' as never, {}, resolve as never)
+		);
+		channel.on(
+			'postgres_changes' as never,
+			{ event: '*', schema: 'public', table: 'notifications', select: ['nope'] },
+			() => {}
+		);
 		channel.subscribe();
-		expect((await system).message).toMatch(/select: \["nope"\]\]\. Exception: ERROR P0001 \(raise_exception\) invalid column for select nope$/);
+		expect((await system).message).toMatch(
+			/select: \["nope"\]\]\. Exception: ERROR P0001 \(raise_exception\) invalid column for select nope$/
+		);
 	});
 
 	it('keeps commit order within a transaction', async () => {
@@ -180,14 +211,19 @@ describe('postgres changes', () => {
 			[alice.id, `rtc ${run} order`]
 		);
 		await inbox.next((e) => newTitle(e, `rtc ${run} order 5`));
-		const order = inbox.events.map((e) => (e.new as Row).title).filter((t) => String(t).startsWith(`rtc ${run} order`));
+		const order = inbox.events
+			.map((e) => (e.new as Row).title)
+			.filter((t) => String(t).startsWith(`rtc ${run} order`));
 		expect(order).toEqual([1, 2, 3, 4, 5].map((n) => `rtc ${run} order ${n}`));
 	});
 
 	it('refuses a bad filter with Supabase system messages', async () => {
 		const cases: Array<[string, RegExp]> = [
 			['user_id=foo.1', /^Error parsing `filter` params: \["foo", "1"\]$/],
-			['nope=eq.1', /An exception happened .*Exception: ERROR P0001 \(raise_exception\) invalid column for filter nope$/],
+			[
+				'nope=eq.1',
+				/An exception happened .*Exception: ERROR P0001 \(raise_exception\) invalid column for filter nope$/
+			],
 			['user_id=eq.not-a-uuid', /invalid input syntax for type uuid/]
 		];
 		for (const [filter, expected] of cases) {
@@ -196,7 +232,11 @@ describe('postgres changes', () => {
 			const system = new Promise<{ status: string; message: string; extension: string }>((resolve) =>
 				channel.on('system' as never, {}, resolve as never)
 			);
-			channel.on('postgres_changes' as never, { event: '*', schema: 'public', table: 'notifications', filter }, () => {});
+			channel.on(
+				'postgres_changes' as never,
+				{ event: '*', schema: 'public', table: 'notifications', filter },
+				() => {}
+			);
 			channel.subscribe();
 			const message = await system;
 			expect(message).toMatchObject({ extension: 'postgres_changes', status: 'error' });
@@ -205,8 +245,14 @@ describe('postgres changes', () => {
 
 		const channel = alice.supabase.channel(`bad-${run}-table`);
 		channels.push(channel);
-		const system = new Promise<{ message: string }>((resolve) => channel.on('system' as never, {}, resolve as never));
-		channel.on('postgres_changes' as never, { event: '*', schema: 'public', table: `missing_${run}` }, () => {});
+		const system = new Promise<{ message: string }>((resolve) =>
+			channel.on('system' as never, {}, resolve as never)
+		);
+		channel.on(
+			'postgres_changes' as never,
+			{ event: '*', schema: 'public', table: `missing_${run}` },
+			() => {}
+		);
 		channel.subscribe();
 		expect((await system).message).toBe(
 			'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ' +
@@ -284,7 +330,12 @@ describe('postgres changes', () => {
 			await sql(`revoke select on public.${table} from authenticated`);
 			await sql(`insert into public.${table} values (1, 'shh')`);
 			const event = await inbox.next(() => true);
-			expect(event).toMatchObject({ eventType: 'INSERT', errors: ['Error 401: Unauthorized'], new: {}, table });
+			expect(event).toMatchObject({
+				eventType: 'INSERT',
+				errors: ['Error 401: Unauthorized'],
+				new: {},
+				table
+			});
 		} finally {
 			await sql(`drop table if exists public.${table}`);
 		}
@@ -292,11 +343,17 @@ describe('postgres changes', () => {
 
 	it('carries on after the replication connection drops', async () => {
 		const { inbox } = await listen(alice, { event: 'INSERT', filter: `user_id=eq.${alice.id}` });
-		const before = await sql<{ slot_name: string }>(`select slot_name from pg_replication_slots where temporary`);
-		await sql(`select pg_terminate_backend(active_pid) from pg_replication_slots where temporary and active_pid is not null`);
+		const before = await sql<{ slot_name: string }>(
+			`select slot_name from pg_replication_slots where temporary`
+		);
+		await sql(
+			`select pg_terminate_backend(active_pid) from pg_replication_slots where temporary and active_pid is not null`
+		);
 		// A new temporary slot appears once the server has reconnected.
 		await eventually(async () => {
-			const now = await sql<{ slot_name: string }>(`select slot_name from pg_replication_slots where temporary and active`);
+			const now = await sql<{ slot_name: string }>(
+				`select slot_name from pg_replication_slots where temporary and active`
+			);
 			return now.some((s) => !before.some((b) => b.slot_name === s.slot_name)) ? true : undefined;
 		}, 10_000);
 		const title = `rtc ${run} after reconnect`;

@@ -182,6 +182,19 @@ describe('request errors', () => {
 		expect(await dataFingerprint()).toBe(fingerprint);
 	});
 
+	it('an empty batch inserts nothing; an empty PATCH changes nothing', async () => {
+		const insert = await rest('/notifications', {
+			method: 'POST',
+			body: '[]',
+			headers: { Prefer: 'return=representation' }
+		});
+		expect(insert.status).toBe(201);
+		expect(await insert.json()).toEqual([]);
+		const patch = await rest('/notifications?read_at=is.null', { method: 'PATCH', body: '{}' });
+		expect(patch.status).toBe(204);
+		expect(await dataFingerprint()).toBe(fingerprint);
+	});
+
 	it('an offset past the end with an exact count is 416 PGRST103', async () => {
 		const res = await rest('/notifications?select=id&offset=100000&limit=1', {
 			headers: { Prefer: 'count=exact' }

@@ -513,6 +513,44 @@ describe('schema cache', () => {
 		expect(gone.message).toBe("Could not find the table 'public.rest_probe' in the schema cache");
 	});
 
+	it('a set-returning function runs once even when the response is counted', async () => {
+		await sql(`create sequence public.rest_calls;
+			create function public.rest_tick() returns table (n bigint) language sql volatile as $$ select nextval('public.rest_calls') $$;
+			grant usage on sequence public.rest_calls to anon; grant execute on function public.rest_tick() to anon;`);
+		try {
+			const { data, count, error } = await eventually(async () => {
+				const res = await anon.rpc('rest_tick', {}, { count: 'exact' }).select('n');
+				return res.error?.code === 'PGRST202' ? undefined : res;
+			});
+			expect(error).toBeNull();
+			expect(count).toBe(1);
+			expect(data).toEqual([{ n: 1 }]);
+			expect(await sql('select last_value from public.rest_calls')).toEqual([{ last_value: '1' }]);
+		} finally {
+			await sql('drop function public.rest_tick(); drop sequence public.rest_calls;');
+		}
+	});
+
+	it("applies the role's own settings (ALTER ROLE ... SET), as statement_timeout is on Supabase", async () => {
+		await sql(`alter role anon set app.rest_probe = 'from-role';
+			create function public.rest_setting() returns text language sql stable as $$ select current_setting('app.rest_probe', true) $$;
+			grant execute on function public.rest_setting() to anon;
+			notify pgrst, 'reload schema';`);
+		try {
+			const value = await eventually(async () => {
+				const { data } = await anon.rpc('rest_setting');
+				return data === 'from-role' ? data : undefined;
+			});
+			expect(value).toBe('from-role');
+			// Other roles do not get anon's settings.
+			expect((await service.rpc('rest_setting')).data).not.toBe('from-role');
+		} finally {
+			await sql(
+				`alter role anon reset app.rest_probe; drop function public.rest_setting(); notify pgrst, 'reload schema';`
+			);
+		}
+	});
+
 	it('a schema that is not exposed is refused with PGRST106', async () => {
 		const { error, status } = await alice.supabase.schema('auth').from('users').select('id');
 		expect(status).toBe(406);

@@ -35,7 +35,7 @@ export async function setDesktopEnabled(on: boolean): Promise<boolean> {
 
 export function showDesktop(title: string, body: string, onClick: () => void): void {
 	if (!desktopEnabled() || document.visibilityState !== 'hidden') return;
-	const n = new Notification(title, { body, tag: 'beacon', icon: '/favicon.png' });
+	const n = new Notification(title, { body, tag: 'beacon' });
 	n.onclick = () => {
 		window.focus();
 		onClick();

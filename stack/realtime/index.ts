@@ -12,7 +12,7 @@ import { Hub, topicKey } from './broadcast.ts';
 import type { ChangesEngine } from './changes-api.ts';
 import { createChangesEngine } from './changes/index.ts';
 import { VSN_1, VSN_2, type Vsn } from './constants.ts';
-import { loadTuning, type Limits } from './limits.ts';
+import type { Limits } from './limits.ts';
 import { createBroadcastApi } from './rest.ts';
 import { Connection, type SocketServer } from './socket.ts';
 import { verifyToken } from './tokens.ts';
@@ -27,7 +27,7 @@ export interface RealtimeService {
 const WEBSOCKET_PATH = '/realtime/v1/websocket';
 
 export async function createRealtime(ctx: StackContext): Promise<RealtimeService> {
-	const limits: Limits = { ...ctx.config.realtime, ...loadTuning() };
+	const limits: Limits = ctx.config.realtime;
 	const hub = new Hub(limits.presenceTickMs);
 	let changes: ChangesEngine | null = null;
 	try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadTuning, RateWindow } from './limits.ts';
+import { RateWindow } from './limits.ts';
 
 describe('RateWindow', () => {
 	it('allows the limit per window and resets after it', () => {
@@ -10,13 +10,5 @@ describe('RateWindow', () => {
 		expect(window.hit()).toBe(false);
 		now += 1;
 		expect(window.hit()).toBe(true);
-	});
-});
-
-describe('loadTuning', () => {
-	it('reads overrides and refuses nonsense', () => {
-		expect(loadTuning({ STACK_REALTIME_PRESENCE_TICK_MS: '5' }).presenceTickMs).toBe(5);
-		expect(loadTuning({}).maxBufferedBytes).toBe(8 * 1024 * 1024);
-		expect(() => loadTuning({ STACK_REALTIME_IDLE_TIMEOUT_MS: 'soon' })).toThrow(/whole number/);
 	});
 });

@@ -27,36 +27,4 @@ export class RateWindow {
 	}
 }
 
-/** Settings the config does not carry (yet): read from the environment with Supabase-like defaults. */
-export interface RealtimeTuning {
-	/** Bytes a socket may have queued before it counts as a slow consumer and is dropped. */
-	maxBufferedBytes: number;
-	/** Presence diffs are merged per topic over this many milliseconds. */
-	presenceTickMs: number;
-	/** A socket that sends nothing (not even heartbeats) for this long is closed, as Phoenix does. */
-	idleTimeoutMs: number;
-	/** Pause before a join refusal, like Supabase's CHANNEL_ERROR_BACKOFF_MS (there 5 s; here 0 by default). */
-	joinErrorBackoffMs: number;
-	/** The presence rate window (Supabase: 5 calls per 30 s). */
-	presenceWindowMs: number;
-}
-
-function envInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
-	const raw = env[name];
-	if (raw === undefined || raw === '') return fallback;
-	const value = Number(raw);
-	if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got "${raw}"`);
-	return value;
-}
-
-export function loadTuning(env: Record<string, string | undefined> = process.env): RealtimeTuning {
-	return {
-		maxBufferedBytes: envInt(env, 'STACK_REALTIME_MAX_BUFFERED_BYTES', 8 * 1024 * 1024),
-		presenceTickMs: envInt(env, 'STACK_REALTIME_PRESENCE_TICK_MS', 30),
-		idleTimeoutMs: envInt(env, 'STACK_REALTIME_IDLE_TIMEOUT_MS', 60_000),
-		joinErrorBackoffMs: envInt(env, 'STACK_REALTIME_JOIN_ERROR_BACKOFF_MS', 0),
-		presenceWindowMs: envInt(env, 'STACK_REALTIME_PRESENCE_WINDOW_MS', 30_000)
-	};
-}
-
-export type Limits = RealtimeConfig & RealtimeTuning;
+export type Limits = RealtimeConfig;

@@ -66,7 +66,7 @@ export async function identify(
 	const match = authorization ? /^Bearer\s*(.*)$/i.exec(authorization.trim()) : null;
 	if (!match) {
 		const role = apiKeyRole ?? 'anon';
-		return { role, claims: apiKeyClaims(role), authenticated: false };
+		return { role, claims: apiKeyClaims(role), authenticated: role !== 'anon' };
 	}
 	const token = match[1].trim();
 	if (token === '') throw jwtError('PGRST301', 'Empty JWT is sent in Authorization header');

@@ -53,9 +53,11 @@ async function readPayload(c: Context<GatewayEnv>, allowEmpty: boolean): Promise
 
 // ---------------------------------------------------------------- running
 
+/** Role, claims and request settings, then the role's own settings (statement_timeout, ...). */
 const SETUP_SQL =
 	"select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.method', $3, true), " +
-	"set_config('request.path', $4, true), set_config('request.headers', $5, true), set_config('search_path', $6, true)";
+	"set_config('request.path', $4, true), set_config('request.headers', $5, true), set_config('search_path', $6, true), " +
+	'(select count(set_config(k, v, true)) from unnest($7::text[], $8::text[]) as s(k, v))';
 
 async function run(
 	deps: HandlerDeps,
@@ -64,7 +66,13 @@ async function run(
 	schema: string,
 	stmt: Statement
 ): Promise<Outcome> {
-	const client: pg.PoolClient = await deps.ctx.pool.connect();
+	const settings = deps.state.cache.roleSettings.get(who.role) ?? [];
+	let client: pg.PoolClient;
+	try {
+		client = await deps.ctx.pool.connect();
+	} catch (error) {
+		throw connectionLost(deps, error);
+	}
 	let broken: Error | undefined;
 	try {
 		await client.query(stmt.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
@@ -76,7 +84,9 @@ async function run(
 			c.req.method,
 			new URL(c.req.url).pathname.replace(/^\/rest\/v1(?=\/)/, ''),
 			JSON.stringify(headers),
-			`"${schema.replaceAll('"', '""')}", extensions`
+			`"${schema.replaceAll('"', '""')}", extensions`,
+			settings.map(([k]) => k),
+			settings.map(([, v]) => v)
 		]);
 		const result = await client.query<{ total: string | null; page: string; body: string | null }>(
 			stmt.sql,
@@ -105,14 +115,27 @@ async function run(
 		await client.query('COMMIT');
 		return outcome;
 	} catch (error) {
-		if (!(error instanceof RestError)) {
-			if (!isPgError(error)) broken = error as Error;
-			await client.query('ROLLBACK').catch(() => undefined);
+		if (error instanceof RestError) throw error;
+		if (!isPgError(error)) {
+			broken = error as Error;
+			throw connectionLost(deps, error);
 		}
+		await client.query('ROLLBACK').catch(() => undefined);
 		throw error;
 	} finally {
 		client.release(broken);
 	}
+}
+
+/** The database went away mid-request (restart, `db:reset`): PostgREST answers 503. */
+function connectionLost(deps: HandlerDeps, error: unknown): RestError {
+	deps.ctx.log.warn(`rest: database connection error: ${(error as Error).message}`);
+	return new RestError(
+		503,
+		'PGRST001',
+		'Database client error. Retrying the connection.',
+		(error as Error).message
+	);
 }
 
 /** What the route matched: a table or view, a function, or nothing PostgREST serves. */
@@ -157,10 +180,12 @@ export async function handleRequest(
 
 		const rel = relationFor(deps.state.cache, schema, target.relation ?? '');
 		const body = method === 'POST' || method === 'PATCH' ? await readPayload(c, false) : undefined;
-		if (method === 'PATCH' && isRecord(body) && Object.keys(body).length === 0) {
-			return prefs.return === 'representation'
-				? c.body('[]', 200, { 'Content-Type': JSON_TYPE })
-				: c.body(null, 204);
+		// Nothing to write: an empty PATCH object or an empty batch.
+		const emptyPatch = method === 'PATCH' && isRecord(body) && Object.keys(body).length === 0;
+		if (emptyPatch || (method === 'POST' && Array.isArray(body) && body.length === 0)) {
+			const status = method === 'POST' ? 201 : prefs.return === 'representation' ? 200 : 204;
+			if (prefs.return !== 'representation') return c.body(null, status as 201);
+			return c.body('[]', status as 200, { 'Content-Type': JSON_TYPE });
 		}
 		const stmt = tableStatement(c, deps, rel, prefs, media, body, stripNulls);
 		const outcome = await run(deps, c, who, schema, stmt);

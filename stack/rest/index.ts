@@ -7,8 +7,10 @@ import { Hono } from 'hono';
 import pg from 'pg';
 import type { StackContext } from '../context.ts';
 import type { GatewayEnv } from '../gateway/env.ts';
+import { API_ROLES } from './auth.ts';
 import { handleRequest, handleRoot } from './handlers.ts';
-import { DDL_WATCH_SQL, loadSchema, type SchemaCache } from './schema.ts';
+import { DDL_WATCH_SQL, loadSchema } from './schema.ts';
+import type { RestState } from './statements.ts';
 
 export interface RestService {
 	app: Hono<GatewayEnv>;
@@ -29,17 +31,17 @@ export async function createRest(ctx: StackContext): Promise<RestService> {
 		log.warn(`rest: could not install the schema-reload event triggers: ${(error as Error).message}`);
 	}
 
-	const state: { cache: SchemaCache; version: number } = {
-		cache: await loadSchema(ctx.pool, schemas),
-		version: 0
+	const state: RestState = {
+		cache: await loadSchema(ctx.pool, schemas, [...API_ROLES]),
+		reads: new Map()
 	};
 	// Reloads run one after another, so a reload asked for during another still sees the latest DDL.
 	let chain: Promise<void> = Promise.resolve();
 	const reloadSchema = (): Promise<void> => {
 		const next = chain.then(async () => {
 			// Readers keep the old cache until the new one is complete.
-			state.cache = await loadSchema(ctx.pool, schemas);
-			state.version++;
+			state.cache = await loadSchema(ctx.pool, schemas, [...API_ROLES]);
+			state.reads = new Map();
 		});
 		chain = next.catch(() => undefined);
 		return next;

@@ -65,7 +65,12 @@ export class SchemaCache {
 		readonly foreignKeys: ForeignKey[],
 		readonly functions: Map<string, FunctionDef[]>,
 		/** Type names a request may use in `::cast`, mapped to their catalog spelling. */
-		readonly types: Map<string, string>
+		readonly types: Map<string, string>,
+		/**
+		 * `ALTER ROLE anon SET statement_timeout = '3s'` and the like: PostgREST applies the
+		 * impersonated role's settings in each transaction (SET ROLE alone would not).
+		 */
+		readonly roleSettings: Map<string, [string, string][]> = new Map()
 	) {}
 
 	relation(schema: string, name: string): Relation | undefined {
@@ -151,7 +156,11 @@ interface ColumnRow {
 	generated: boolean;
 }
 
-export async function loadSchema(db: pg.Pool | pg.Client, schemas: string[]): Promise<SchemaCache> {
+export async function loadSchema(
+	db: pg.Pool | pg.Client,
+	schemas: string[],
+	roles: string[] = []
+): Promise<SchemaCache> {
 	const rels = await db.query<{ oid: number; schema: string; name: string; kind: string }>(
 		`select c.oid, n.nspname as schema, c.relname as name, c.relkind as kind
 		   from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -224,6 +233,13 @@ export async function loadSchema(db: pg.Pool | pg.Client, schemas: string[]): Pr
 	const argTypes = await db.query<{ oid: number; name: string }>(
 		`select oid::int, format_type(oid, null) as name from pg_type where oid = any($1::oid[])`,
 		[typeOids]
+	);
+	const settings = await db.query<{ role: string; config: string[] }>(
+		`select r.rolname as role, s.setconfig::text[] as config
+		   from pg_db_role_setting s join pg_roles r on r.oid = s.setrole
+		  where r.rolname = any($1) and s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
+		  order by s.setdatabase`,
+		[roles]
 	);
 	const castTypes = await db.query<{ name: string; spelled: string }>(
 		`select t.typname as name, format_type(t.oid, null) as spelled
@@ -299,9 +315,10 @@ export async function loadSchema(db: pg.Pool | pg.Client, schemas: string[]): Pr
 				columns: columnsByRel.get(p.typrelid) ?? [],
 				relation: relByOid.get(p.typrelid)
 			};
-		} else if (p.rettypename === 'record' && outputs.length > 0)
+		} else if (outputs.length > 0) {
+			// OUT / TABLE parameters (even a single one) make rows with named columns.
 			returns = { kind: 'composite', columns: outputs };
-		else returns = { kind: 'scalar', type: p.rettype };
+		} else returns = { kind: 'scalar', type: p.rettype };
 		const def: FunctionDef = {
 			schema: p.schema,
 			name: p.name,
@@ -330,7 +347,18 @@ export async function loadSchema(db: pg.Pool | pg.Client, schemas: string[]): Pr
 		refTable: r.ref_table,
 		refColumns: r.ref_columns
 	}));
-	return new SchemaCache(relations, foreignKeys, functions, types);
+	const roleSettings = new Map<string, [string, string][]>();
+	for (const row of settings.rows) {
+		const list = roleSettings.get(row.role) ?? [];
+		for (const entry of row.config) {
+			const at = entry.indexOf('=');
+			// The request's own search_path (the exposed schema) wins, as in PostgREST.
+			if (at > 0 && entry.slice(0, at) !== 'search_path')
+				list.push([entry.slice(0, at), entry.slice(at + 1)]);
+		}
+		roleSettings.set(row.role, list);
+	}
+	return new SchemaCache(relations, foreignKeys, functions, types, roleSettings);
 }
 
 // ---------------------------------------------------------------- reload after DDL

@@ -98,7 +98,6 @@ describe('SQL building', () => {
 		const sql = insertSql(b, notifications, level, {
 			columns: [column('title')],
 			rows,
-			rowCount: 1,
 			onConflict: { columns: ['id'], action: 'merge' },
 			missingDefault: false,
 			representation: false

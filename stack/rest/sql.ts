@@ -197,8 +197,10 @@ function embedSql(b: SqlBuilder, embed: EmbedPlan, parentAlias: string): { sql: 
 }
 
 export interface ReadOptions {
-	/** FROM-clause item that defines alias "t0" (a relation or a function call). */
+	/** FROM-clause item that the root alias is given to: a relation, or "pgrst_source" with `source`. */
 	from: string;
+	/** A query for the CTE "pgrst_source" (a function call, run once even when counted). */
+	source?: string;
 	count: boolean;
 	/** Row cap (config.rest.maxRows) applied to the root. */
 	maxRows?: number;
@@ -218,7 +220,8 @@ export function readSql(b: SqlBuilder, level: LevelPlan, options: ReadOptions): 
 		.map((l) => l.sql)
 		.join(' ');
 	const total = options.count ? `(SELECT count(*) FROM ${from} ${needed}${where})` : 'NULL::bigint';
-	return `SELECT ${total} AS "total", count(*) AS "page", COALESCE(json_agg("p"."v"), '[]')::text AS "body" FROM (${main}) AS "p"`;
+	const cte = options.source ? `WITH "pgrst_source" AS MATERIALIZED (${options.source}) ` : '';
+	return `${cte}SELECT ${total} AS "total", count(*) AS "page", COALESCE(json_agg("p"."v"), '[]')::text AS "body" FROM (${main}) AS "p"`;
 }
 
 /** Wraps a data-modifying statement (RETURNING rows) and shapes its rows like a read. */
@@ -243,7 +246,6 @@ export interface InsertOptions {
 	columns: Column[];
 	/** Rows as a JSON array (bound as one parameter). */
 	rows: string;
-	rowCount: number;
 	onConflict?: { columns: string[]; action: 'merge' | 'ignore' };
 	/** Prefer: missing=default: a key absent from a row takes the column default, not NULL. */
 	missingDefault: boolean;
@@ -254,10 +256,7 @@ export function insertSql(b: SqlBuilder, rel: Relation, level: LevelPlan, o: Ins
 	const target = qualified(rel.schema, rel.name);
 	let insert: string;
 	if (o.columns.length === 0) {
-		insert =
-			o.rowCount === 0
-				? `INSERT INTO ${target} SELECT * FROM ${target} WHERE false`
-				: `INSERT INTO ${target} DEFAULT VALUES`;
+		insert = `INSERT INTO ${target} DEFAULT VALUES`;
 	} else {
 		const cols = o.columns.map((c) => ident(c.name)).join(', ');
 		if (o.missingDefault) {

@@ -23,7 +23,7 @@ import {
 
 export interface HandlerDeps {
 	ctx: StackContext;
-	state: { cache: SchemaCache; version: number };
+	state: RestState;
 }
 
 export interface Statement {
@@ -36,8 +36,13 @@ export interface Statement {
 	maxAffected?: number;
 }
 
+/** The schema cache in use, and the SQL of recent reads built from it (dropped on reload). */
+export interface RestState {
+	cache: SchemaCache;
+	reads: Map<string, { sql: string; params: unknown[] }>;
+}
+
 const READ_CACHE_LIMIT = 500;
-const readCache = new Map<string, { version: number; sql: string; params: unknown[] }>();
 
 export const isRecord = (v: unknown): v is Record<string, unknown> =>
 	typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -71,11 +76,11 @@ export function tableStatement(
 ): Statement {
 	const method = c.req.method;
 	const url = new URL(c.req.url);
-	const { cache, version } = deps.state;
+	const { cache } = deps.state;
 	const singular = media === 'object';
 	if (method === 'GET' || method === 'HEAD') {
-		const key = `${version}|${rel.schema}.${rel.name}|${url.search}|${prefs.count ?? ''}|${stripNulls}`;
-		const hit = readCache.get(key);
+		const key = `${rel.schema}.${rel.name}|${url.search}|${prefs.count ?? ''}|${stripNulls}`;
+		const hit = deps.state.reads.get(key);
 		if (hit) return { sql: hit.sql, params: hit.params, readOnly: true, singular };
 		const query = parseQuery(url.searchParams);
 		const level = new Planner(cache, query).root(rel.columns, rel.name, rel);
@@ -85,8 +90,9 @@ export function tableStatement(
 			count: prefs.count !== undefined,
 			maxRows: deps.ctx.config.rest.maxRows
 		});
-		if (readCache.size >= READ_CACHE_LIMIT) readCache.delete(readCache.keys().next().value as string);
-		readCache.set(key, { version, sql, params: b.params });
+		const reads = deps.state.reads;
+		if (reads.size >= READ_CACHE_LIMIT) reads.delete(reads.keys().next().value as string);
+		reads.set(key, { sql, params: b.params });
 		return { sql, params: b.params, readOnly: true, singular };
 	}
 	const query = parseQuery(url.searchParams);
@@ -114,7 +120,6 @@ export function tableStatement(
 		const sql = insertSql(b, rel, level, {
 			columns,
 			rows: JSON.stringify(rows),
-			rowCount: rows.length,
 			onConflict,
 			missingDefault: prefs.missing === 'default',
 			representation
@@ -225,9 +230,9 @@ export function rpcStatement(
 	const query = parseQuery(url.searchParams, method === 'POST' ? new Set() : argNames);
 	const columns = new Map(fn.returns.columns.map((col) => [col.name, col]));
 	const level = new Planner(cache, query).root(columns, name, fn.returns.relation);
-	const from = functionFrom(b, fn, args);
 	const sql = readSql(b, level, {
-		from,
+		from: '"pgrst_source"',
+		source: `SELECT "pgrst_call".* FROM ${functionFrom(b, fn, args)} AS "pgrst_call"`,
 		count: prefs.count !== undefined,
 		maxRows: deps.ctx.config.rest.maxRows
 	});

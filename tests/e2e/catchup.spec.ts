@@ -9,7 +9,8 @@ test.describe('never miss a notification', () => {
 		await expect(connection).toHaveAttribute('data-state-name', 'offline');
 		await expect(connection).toContainText('Offline');
 		const titles = [1, 2, 3].map((i) => `While offline ${i} ${Date.now()}`);
-		for (const title of titles) await insertNotification('bob@example.com', { title, actor: 'dave@example.com' });
+		for (const title of titles)
+			await insertNotification('bob@example.com', { title, actor: 'dave@example.com' });
 
 		await bob.context.setOffline(false);
 		for (const title of titles) await expect(row(bob.page, title)).toBeVisible();

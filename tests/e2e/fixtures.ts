@@ -9,13 +9,19 @@ export { expect };
 
 function env(name: string): string {
 	const value = process.env[name];
-	if (!value) throw new Error(`${name} is not set: run the specs with \`npx playwright test\` (its global setup provides it)`);
+	if (!value)
+		throw new Error(
+			`${name} is not set: run the specs with \`npx playwright test\` (its global setup provides it)`
+		);
 	return value;
 }
 
 export const appUrl = () => env('BEACON_APP_URL');
 
-export async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
+export async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(
+	text: string,
+	params: unknown[] = []
+): Promise<T[]> {
 	const client = new pg.Client({ connectionString: env('SUPABASE_DB_URL') });
 	await client.connect();
 	try {
@@ -45,7 +51,15 @@ export async function insertNotification(to: string, n: NewNotification): Promis
 	const [row] = await sql<{ id: string }>(
 		`insert into public.notifications (user_id, actor_id, title, body, url, category, priority)
 		 values ($1, $2, $3, $4, $5, coalesce($6, 'message'), coalesce($7, 'normal')) returning id`,
-		[await userId(to), n.actor ? await userId(n.actor) : null, n.title, n.body ?? null, n.url ?? null, n.category ?? null, n.priority ?? null]
+		[
+			await userId(to),
+			n.actor ? await userId(n.actor) : null,
+			n.title,
+			n.body ?? null,
+			n.url ?? null,
+			n.category ?? null,
+			n.priority ?? null
+		]
 	);
 	return row.id;
 }
@@ -73,10 +87,11 @@ export async function person(browser: Browser, email: string): Promise<Person> {
 }
 
 export const unreadBadge = (page: Page) => page.getByTestId('unread-badge');
-export const inbox = (page: Page) => page.getByRole('region', { name: 'Notifications' });
-export const roster = (page: Page) => page.getByRole('region', { name: 'Online' });
+export const inbox = (page: Page) => page.getByRole('region', { name: 'Notifications', exact: true });
+export const roster = (page: Page) => page.getByRole('region', { name: 'Online', exact: true });
 /** A notification row by its title. */
-export const row = (page: Page, title: string) => inbox(page).getByRole('listitem').filter({ hasText: title });
+export const row = (page: Page, title: string) =>
+	inbox(page).getByRole('listitem').filter({ hasText: title });
 
 export async function unreadCount(page: Page): Promise<number> {
 	const text = (await unreadBadge(page).textContent()) ?? '';

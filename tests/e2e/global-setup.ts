@@ -13,7 +13,9 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<v
 	return new Promise((resolve, reject) => {
 		const child = spawn(command, args, { stdio: 'inherit', env });
 		child.on('error', reject);
-		child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+		child.on('exit', (code) =>
+			code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))
+		);
 	});
 }
 
@@ -43,7 +45,8 @@ export default async function globalSetup() {
 		PUBLIC_BEACON_LOCAL: '1'
 	};
 	// BEACON_E2E_SKIP_BUILD=1 reuses build/ (the build reads settings at runtime, so any stack works).
-	if (process.env.BEACON_E2E_SKIP_BUILD !== '1') await run('npx', ['vite', 'build', '--logLevel', 'warn'], appEnv);
+	if (process.env.BEACON_E2E_SKIP_BUILD !== '1')
+		await run('npx', ['vite', 'build', '--logLevel', 'warn'], appEnv);
 
 	const port = await getPort({ host: '127.0.0.1' });
 	const appUrl = `http://127.0.0.1:${port}`;

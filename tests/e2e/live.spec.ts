@@ -12,7 +12,9 @@ import {
 } from './fixtures';
 
 test.describe('two people, live', () => {
-	test('a notification sent from the composer arrives as toast, badge and row without a reload', async ({ browser }) => {
+	test('a notification sent from the composer arrives as toast, badge and row without a reload', async ({
+		browser
+	}) => {
 		const alice = await person(browser, 'alice@example.com');
 		const bob = await person(browser, 'bob@example.com');
 		const before = await unreadCount(bob.page);
@@ -51,7 +53,9 @@ test.describe('two people, live', () => {
 		const count = await unreadCount(second);
 
 		await row(bob.page, title).hover();
-		await row(bob.page, title).getByRole('button', { name: `Mark read: ${title}` }).click();
+		await row(bob.page, title)
+			.getByRole('button', { name: `Mark read: ${title}` })
+			.click();
 
 		await expect(row(second, title)).toHaveAttribute('data-unread', 'false');
 		await expect(unreadBadge(second)).toHaveText(`${count - 1} unread`);
@@ -76,7 +80,9 @@ test.describe('two people, live', () => {
 		const bob = await person(browser, 'bob@example.com');
 
 		await roster(alice.page).getByRole('button', { name: 'Wave at Bob Martinez' }).click();
-		await expect(bob.page.locator('[data-sonner-toast]').filter({ hasText: 'Alice Chen waved at you' })).toBeVisible();
+		await expect(
+			bob.page.locator('[data-sonner-toast]').filter({ hasText: 'Alice Chen waved at you' })
+		).toBeVisible();
 		await expect(inbox(bob.page)).toBeVisible();
 		await alice.context.close();
 		await bob.context.close();

@@ -19,7 +19,9 @@ test.describe('untrusted text and links', () => {
 	test('the database refuses a javascript: link, and so does the composer', async ({ browser }) => {
 		const bob = await userId('bob@example.com');
 		await expect(
-			sql(`insert into public.notifications (user_id, title, url) values ($1, 'x', 'javascript:alert(1)')`, [bob])
+			sql(`insert into public.notifications (user_id, title, url) values ($1, 'x', 'javascript:alert(1)')`, [
+				bob
+			])
 		).rejects.toThrow(/notifications_url_format/);
 
 		const alice = await person(browser, 'alice@example.com');

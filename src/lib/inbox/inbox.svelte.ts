@@ -162,9 +162,11 @@ export class Inbox {
 				this.#remember(page.rows);
 			}
 			const rows = [...fresh, ...changed, ...present];
-			w.finishCatchUp({ rows, checked: ids, present: new Set(present.map((r) => r.id)) });
-			this.#remember(rows);
 			this.unread = unread;
+			const applied = w.finishCatchUp({ rows, checked: ids, present: new Set(present.map((r) => r.id)) });
+			this.#remember(rows);
+			// Changes that raced the count may or may not be in it: count again rather than guess.
+			if (applied.length > 0) this.#scheduleRecount();
 			ok = true;
 		} catch (e) {
 			this.error = describe(e, 'catch up');

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { inspectFilters, likeToRegExp, matchesFilters, parseFilters, type CompiledFilter } from './filters.ts';
+import {
+	inspectFilters,
+	likeToRegExp,
+	matchesFilters,
+	parseFilters,
+	type CompiledFilter
+} from './filters.ts';
 
 const reason = (filter: string) => {
 	try {
@@ -12,7 +18,9 @@ const reason = (filter: string) => {
 
 describe('parseFilters (Supabase Realtime filter syntax)', () => {
 	it('reads one filter, several ANDed filters, not., in lists and quoted values', () => {
-		expect(parseFilters('user_id=eq.abc')).toEqual([{ column: 'user_id', op: 'eq', value: 'abc', negate: false }]);
+		expect(parseFilters('user_id=eq.abc')).toEqual([
+			{ column: 'user_id', op: 'eq', value: 'abc', negate: false }
+		]);
 		expect(parseFilters('id=gt.0,id=lt.100')).toEqual([
 			{ column: 'id', op: 'gt', value: '0', negate: false },
 			{ column: 'id', op: 'lt', value: '100', negate: false }
@@ -33,11 +41,15 @@ describe('parseFilters (Supabase Realtime filter syntax)', () => {
 		expect(reason('undefined')).toBe('["undefined"]');
 		expect(reason('id=eq')).toBe('["eq"]');
 		expect(reason('id=in.1,2')).toBe('`in` filter value must be wrapped by parentheses');
-		expect(reason('id=eq.1,,id=eq.2')).toBe('filter must not contain empty segments (check for extra commas)');
+		expect(reason('id=eq.1,,id=eq.2')).toBe(
+			'filter must not contain empty segments (check for extra commas)'
+		);
 	});
 
 	it('prints filters the way Supabase logs them in subscribe errors', () => {
-		expect(inspectFilters(parseFilters('user_id=eq.x,a=not.in.(1,2)'))).toBe('[{"user_id", "eq", "x", false}, {"a", "in", "{1,2}", true}]');
+		expect(inspectFilters(parseFilters('user_id=eq.x,a=not.in.(1,2)'))).toBe(
+			'[{"user_id", "eq", "x", false}, {"a", "in", "{1,2}", true}]'
+		);
 	});
 });
 
@@ -57,7 +69,9 @@ describe('matchesFilters', () => {
 		expect(matchesFilters([f({ value: 'a' })], row(null))).toBe(false);
 		expect(matchesFilters([f({ op: 'neq', value: 'a', negate: true })], row(null))).toBe(false);
 		expect(matchesFilters([f({ op: 'lt', value: '10', numeric: true })], row('9'))).toBe(true);
-		expect(matchesFilters([f({ op: 'gte', value: '2026-01-01 00:00:00+00' })], row('2026-01-01 00:00:00.5+00'))).toBe(true);
+		expect(
+			matchesFilters([f({ op: 'gte', value: '2026-01-01 00:00:00+00' })], row('2026-01-01 00:00:00.5+00'))
+		).toBe(true);
 		expect(matchesFilters([f({ op: 'in', values: new Set(['a', 'b']) })], row('b'))).toBe(true);
 		expect(matchesFilters([f({ op: 'is', keyword: 'null' })], row(null))).toBe(true);
 		expect(matchesFilters([f({ op: 'isdistinct', value: 'a' })], row(null))).toBe(true);

@@ -6,7 +6,21 @@
  * string comparison and an `eq` filter can be an index key.
  */
 
-export const FILTER_OPS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in', 'like', 'ilike', 'is', 'match', 'imatch', 'isdistinct'] as const;
+export const FILTER_OPS = [
+	'eq',
+	'neq',
+	'lt',
+	'lte',
+	'gt',
+	'gte',
+	'in',
+	'like',
+	'ilike',
+	'is',
+	'match',
+	'imatch',
+	'isdistinct'
+] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
 
 /** A filter as parsed from the client's string (value of `in` already as an array literal "{a,b}"). */
@@ -21,7 +35,9 @@ export class FilterParseError extends Error {}
 
 /** Elixir's `inspect/1` of a string, as Supabase's messages print them. */
 export function inspectString(s: string): string {
-	return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/#\{/g, '\\#{') + '"';
+	return (
+		'"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/#\{/g, '\\#{') + '"'
+	);
 }
 
 const inspectList = (items: string[]) => `[${items.map(inspectString).join(', ')}]`;
@@ -81,7 +97,8 @@ function unquote(value: string): string {
 
 function parseSegment(segment: string): ParsedFilter {
 	const trimmed = segment.trim();
-	if (trimmed === '') throw new FilterParseError('filter must not contain empty segments (check for extra commas)');
+	if (trimmed === '')
+		throw new FilterParseError('filter must not contain empty segments (check for extra commas)');
 	const eq = trimmed.indexOf('=');
 	if (eq < 0) throw new FilterParseError(inspectList([trimmed]));
 	const column = trimmed.slice(0, eq);
@@ -139,7 +156,12 @@ function compare(a: string, b: string, numeric: boolean): number {
 /** SQL three-valued result of one filter on a column's canonical text (null = SQL NULL). */
 function evaluateOne(f: CompiledFilter, v: string | null): boolean | null {
 	if (f.op === 'is') {
-		const r = f.keyword === 'null' || f.keyword === 'unknown' ? v === null : f.keyword === 'true' ? v === 't' : v === 'f';
+		const r =
+			f.keyword === 'null' || f.keyword === 'unknown'
+				? v === null
+				: f.keyword === 'true'
+					? v === 't'
+					: v === 'f';
 		return f.negate ? !r : r;
 	}
 	if (f.op === 'isdistinct') {

@@ -3,7 +3,8 @@
  *
  *   WAL -> pgoutput (./replication.ts, ./pgoutput.ts) -> one queue in commit order
  *       -> candidate bindings by table and eq value (./registry.ts)
- *       -> one authorization round trip per change for all candidates (realtime.authorize_change)
+ *       -> table metadata, cached until DDL (realtime.change_metadata)
+ *       -> one RLS round trip per change for all candidates (realtime.check_visibility)
  *       -> payload per role (./payload.ts) -> deliver(ids, data)
  *
  * Inserts into realtime.messages (broadcast from the database) arrive on the same stream and go
@@ -21,8 +22,22 @@ import {
 	type DeliverChange,
 	type SubscriberClaims
 } from '../changes-api.ts';
-import { buildData, errorData, ERROR_NO_PRIMARY_KEY, ERROR_RLS_FAILED, ERROR_UNAUTHORIZED, type ChangeData, type DecodedChange } from './payload.ts';
-import { pgTimeToDate, UNCHANGED_TOAST, type PgoutputMessage, type Relation, type TupleValue } from './pgoutput.ts';
+import {
+	buildData,
+	errorData,
+	ERROR_NO_PRIMARY_KEY,
+	ERROR_RLS_FAILED,
+	ERROR_UNAUTHORIZED,
+	type ChangeData,
+	type DecodedChange
+} from './payload.ts';
+import {
+	pgTimeToDate,
+	UNCHANGED_TOAST,
+	type PgoutputMessage,
+	type Relation,
+	type TupleValue
+} from './pgoutput.ts';
 import { Registry, type ChangeType, type Entry, type Subscriber } from './registry.ts';
 import { PUBLICATIONS, ReplicationStream } from './replication.ts';
 import { TypeCache } from './types.ts';
@@ -34,9 +49,10 @@ type Send = () => void;
 /** Per subscriber, each distinct payload with the ids of the bindings it answers. */
 type Deliveries = Map<Subscriber, Map<ChangeData, number[]>>;
 
+type BroadcastMessage = Parameters<MessageListener>[0];
+
 /** Changes authorized concurrently; delivery stays in stream order. */
 const MAX_IN_FLIGHT = 4;
-type BroadcastMessage = Parameters<MessageListener>[0];
 
 /** realtime.change_metadata: what shaping a change for each role needs to know about a table. */
 interface TableMeta {
@@ -50,13 +66,19 @@ interface TableMeta {
 
 /** DDL writes this logical message into the WAL (35-realtime-changes.sql): cached metadata is stale. */
 const CATALOG_MESSAGE = 'supabase_realtime_catalog';
+/** Queued when a new replication session starts: the database may have been rebuilt meanwhile. */
+const NEW_SESSION = 'new session';
 /** A backstop for catalog changes no event trigger sees (ALTER ROLE, role membership). */
 const META_TTL_MS = 10_000;
 
 const REQUIRED_FUNCTION = 'realtime.check_visibility(bigint,oid,text[],text[],text[],text[],text[])';
-const BOOTSTRAP_SQL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../db/bootstrap/35-realtime-changes.sql');
+const BOOTSTRAP_SQL = path.join(
+	path.dirname(fileURLToPath(import.meta.url)),
+	'../../db/bootstrap/35-realtime-changes.sql'
+);
 
-const isMessagesTable = (r: Relation) => r.schema === 'realtime' && (r.table === 'messages' || r.table.startsWith('messages_'));
+const isMessagesTable = (r: Relation) =>
+	r.schema === 'realtime' && (r.table === 'messages' || r.table.startsWith('messages_'));
 
 class Engine implements ChangesEngine {
 	private readonly registry = new Registry();
@@ -80,11 +102,12 @@ class Engine implements ChangesEngine {
 			dbUrl: ctx.config.dbUrl,
 			log: ctx.log,
 			publications: () => this.ensurePublications(),
+			currentPublications: () => this.existingPublications(),
 			onMessage: (message, session) => {
 				if (session !== this.session) {
-					// DDL may have happened while no stream was running.
+					// DDL may have happened while no stream was running (or the database was rebuilt).
 					this.session = session;
-					this.queue.push({ message: { tag: 'message', prefix: CATALOG_MESSAGE, content: '' }, session });
+					this.queue.push({ message: { tag: 'message', prefix: NEW_SESSION, content: '' }, session });
 				}
 				this.queue.push({ message, session });
 				void this.drain();
@@ -96,47 +119,71 @@ class Engine implements ChangesEngine {
 		await this.ensureAuthorizeFunction();
 		this.stream.start();
 		if (!(await this.stream.whenReady(10_000))) {
-			this.ctx.log.warn('realtime changes: replication is not running yet (is wal_level=logical?); retrying in the background');
+			this.ctx.log.warn(
+				'realtime changes: replication is not running yet (is wal_level=logical?); retrying in the background'
+			);
 		}
 	}
 
-	/** Creates the publications if absent (idempotent) and returns those that exist. */
+	/**
+	 * Creates `supabase_realtime` if absent, and the messages publication when realtime.messages
+	 * exists without one (both idempotent); returns the publications that exist.
+	 */
 	private async ensurePublications(): Promise<string[]> {
 		const { pool } = this.ctx;
-		const create = async (name: string, sql: string) => {
-			const { rows } = await pool.query('select 1 from pg_catalog.pg_publication where pubname = $1', [name]);
-			if (rows.length > 0) return;
+		const create = async (sql: string) => {
 			await pool.query(sql).catch((error: { code?: string }) => {
 				if (error.code !== '42710') throw error; // created concurrently
 			});
 		};
-		await create(PUBLICATIONS[0], 'create publication supabase_realtime');
-		const { rows } = await pool.query(`select to_regclass('realtime.messages') is not null as present`);
-		await create(
-			PUBLICATIONS[1],
-			rows[0]?.present
-				? 'create publication supabase_realtime_messages_publication for table realtime.messages with (publish_via_partition_root = true)'
-				: 'create publication supabase_realtime_messages_publication'
+		const { rows } = await pool.query<{ realtime: boolean; messages: boolean; table: boolean }>(
+			`select exists(select 1 from pg_catalog.pg_publication where pubname = $1) as realtime,
+			        exists(select 1 from pg_catalog.pg_publication where pubname = $2) as messages,
+			        to_regclass('realtime.messages') is not null as table`,
+			[...PUBLICATIONS]
 		);
-		return [...PUBLICATIONS];
+		if (!rows[0].realtime) await create('create publication supabase_realtime');
+		// Without the table (a database still being built) the publication is left to its bootstrap.
+		if (!rows[0].messages && rows[0].table) {
+			await create(
+				"create publication supabase_realtime_messages_publication for table realtime.messages with (publish = 'insert')"
+			);
+		}
+		return this.existingPublications();
+	}
+
+	private async existingPublications(): Promise<string[]> {
+		const { rows } = await this.ctx.pool.query<{ pubname: string }>(
+			'select pubname from pg_catalog.pg_publication where pubname = any($1) order by pubname',
+			[[...PUBLICATIONS]]
+		);
+		return rows.map((r) => r.pubname);
 	}
 
 	/**
-	 * (Re)installs realtime.authorize_change. Bootstrap files run once per database, so a database
-	 * created by an older stack would otherwise keep an older version of the function.
+	 * (Re)applies 35-realtime-changes.sql. Bootstrap files run once per database, so a database
+	 * created by an older stack would otherwise keep older versions of its functions.
 	 */
 	private async ensureAuthorizeFunction(): Promise<void> {
 		try {
 			await this.ctx.pool.query(await fs.readFile(BOOTSTRAP_SQL, 'utf8'));
 		} catch (error) {
 			// e.g. another server replacing it at the same moment: fine as long as it exists.
-			const { rows } = await this.ctx.pool.query('select to_regprocedure($1) is not null as present', [REQUIRED_FUNCTION]);
+			const { rows } = await this.ctx.pool.query('select to_regprocedure($1) is not null as present', [
+				REQUIRED_FUNCTION
+			]);
 			if (!rows[0]?.present) throw error;
-			this.ctx.log.warn(`realtime changes: could not update ${REQUIRED_FUNCTION}: ${(error as Error).message}`);
+			this.ctx.log.warn(
+				`realtime changes: could not update ${REQUIRED_FUNCTION}: ${(error as Error).message}`
+			);
 		}
 	}
 
-	async subscribe(bindings: ChangeBinding[], auth: SubscriberClaims, deliver: DeliverChange): Promise<ChangeSubscription> {
+	async subscribe(
+		bindings: ChangeBinding[],
+		auth: SubscriberClaims,
+		deliver: DeliverChange
+	): Promise<ChangeSubscription> {
 		if (this.closed) throw new ChangesError('Realtime was shut down');
 		await this.stream.whenReady(5_000);
 		const subscriber: Subscriber = { auth, claimsJson: JSON.stringify(auth.claims), deliver };
@@ -196,13 +243,8 @@ class Engine implements ChangesEngine {
 		if (this.draining) return;
 		this.draining = true;
 		const inFlight: Array<Promise<Send | undefined>> = [];
-		const settle = async () => {
-			try {
-				(await inFlight.shift()!)?.();
-			} catch (error) {
-				this.ctx.log.error(`realtime changes: dropped a change: ${(error as Error).stack ?? error}`);
-			}
-		};
+		// Jobs never reject (see below); a send only throws if a listener does, and those are caught.
+		const settle = async () => (await inFlight.shift()!)?.();
 		try {
 			while (!this.closed) {
 				const item = this.queue.shift();
@@ -218,10 +260,11 @@ class Engine implements ChangesEngine {
 						this.xid = message.xid;
 						break;
 					case 'message':
-						if (message.prefix !== CATALOG_MESSAGE) break;
+						if (message.prefix !== CATALOG_MESSAGE && message.prefix !== NEW_SESSION) break;
 						// Nothing in flight may store metadata read before this DDL.
 						while (inFlight.length > 0) await settle();
 						this.meta.clear();
+						if (message.prefix === NEW_SESSION) this.types.clear();
 						break;
 					case 'relation':
 						this.meta.delete(message.relation.oid);
@@ -232,26 +275,38 @@ class Engine implements ChangesEngine {
 					case 'insert':
 					case 'update':
 					case 'delete':
-						inFlight.push(this.prepare(message));
+						inFlight.push(
+							this.prepare(message).catch((error: Error) => {
+								this.ctx.log.error(`realtime changes: dropped a change: ${error.stack ?? error}`);
+								return undefined;
+							})
+						);
 						if (inFlight.length >= MAX_IN_FLIGHT) await settle();
 						break;
 					default:
 						break;
 				}
 			}
+		} catch (error) {
+			this.ctx.log.error(`realtime changes: ${(error as Error).stack ?? error}`);
 		} finally {
 			this.draining = false;
 		}
+		// Whatever arrived while this pass was ending.
+		if (this.queue.length > 0 && !this.closed) void this.drain();
 	}
 
 	/** Matches a change to bindings now; resolves with what sends it once authorized. */
-	private async prepare(message: Extract<PgoutputMessage, { tag: 'insert' | 'update' | 'delete' }>): Promise<Send | undefined> {
+	private async prepare(
+		message: Extract<PgoutputMessage, { tag: 'insert' | 'update' | 'delete' }>
+	): Promise<Send | undefined> {
 		const { relation } = message;
 		if (isMessagesTable(relation)) {
 			return message.tag === 'insert' ? () => this.relayMessage(relation, message.newTuple) : undefined;
 		}
 		if (message.tag === 'insert') return this.route(relation, 'INSERT', message.newTuple, null, false);
-		if (message.tag === 'update') return this.route(relation, 'UPDATE', message.newTuple, message.oldTuple, message.oldIsKeyOnly);
+		if (message.tag === 'update')
+			return this.route(relation, 'UPDATE', message.newTuple, message.oldTuple, message.oldIsKeyOnly);
 		return this.route(relation, 'DELETE', null, message.oldTuple, message.oldIsKeyOnly);
 	}
 
@@ -291,7 +346,9 @@ class Engine implements ChangesEngine {
 		oldIsKeyOnly: boolean
 	): Promise<Send | undefined> {
 		if (!this.registry.listens(relation.schema, relation.table)) return undefined;
-		const newValues = newTuple ? new Map(relation.columns.map((c, i) => [c.name, newTuple[i]] as const)) : null;
+		const newValues = newTuple
+			? new Map(relation.columns.map((c, i) => [c.name, newTuple[i]] as const))
+			: null;
 		let oldValues: Map<string, string | null> | null = null;
 		if (oldTuple) {
 			oldValues = new Map();
@@ -355,7 +412,9 @@ class Engine implements ChangesEngine {
 				[oid, wanted]
 			);
 			const text = rows[0]?.meta;
-			const meta = text ? { ...(JSON.parse(text) as Omit<TableMeta, 'fetchedAt'>), fetchedAt: Date.now() } : null;
+			const meta = text
+				? { ...(JSON.parse(text) as Omit<TableMeta, 'fetchedAt'>), fetchedAt: Date.now() }
+				: null;
 			this.meta.set(oid, meta);
 			return meta;
 		})();
@@ -396,7 +455,15 @@ class Engine implements ChangesEngine {
 			if (roles.length > 0) {
 				const { rows } = await this.ctx.pool.query<{ visible: Array<boolean | null> }>(
 					'select realtime.check_visibility($1, $2, $3, $4, $5, $6, $7) as visible',
-					[change.xid, relation.oid, pk, meta.pk.map((c) => c.type), pk.map((c) => row.get(c) ?? null), roles, claims]
+					[
+						change.xid,
+						relation.oid,
+						pk,
+						meta.pk.map((c) => c.type),
+						pk.map((c) => row.get(c) ?? null),
+						roles,
+						claims
+					]
 				);
 				const visible = rows[0]?.visible ?? [];
 				[...visibility.keys()].forEach((key, i) => visibility.set(key, visible[i] ?? false));

@@ -81,8 +81,13 @@ export function buildData(change: DecodedChange, types: TypeCache, options: Payl
 	const typeByName = new Map(relation.columns.map((c) => [c.name, types.get(c.typeOid)]));
 	// Supabase lists the catalog's columns; the records hold what the change carried.
 	const wanted = options.select && new Set(options.select);
-	const selectable = wanted ? options.selectable.filter((n) => wanted.has(n) || options.primaryKey.has(n)) : options.selectable;
-	const columns = selectable.map((name) => ({ name, type: options.columnTypes[name] ?? typeByName.get(name)?.name }));
+	const selectable = wanted
+		? options.selectable.filter((n) => wanted.has(n) || options.primaryKey.has(n))
+		: options.selectable;
+	const columns = selectable.map((name) => ({
+		name,
+		type: options.columnTypes[name] ?? typeByName.get(name)?.name
+	}));
 	const visibleColumns = selectable.filter((name) => typeByName.has(name));
 	const json = (name: string, text: string | null): JsonValue =>
 		text === null ? null : toJsonValue(typeByName.get(name)!, text);

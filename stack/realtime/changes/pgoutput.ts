@@ -38,7 +38,12 @@ export type PgoutputMessage =
 	| { tag: 'message'; prefix: string; content: string }
 	| { tag: 'other' };
 
-const IDENTITY: Record<string, Relation['replicaIdentity']> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
+const IDENTITY: Record<string, Relation['replicaIdentity']> = {
+	d: 'default',
+	n: 'nothing',
+	f: 'full',
+	i: 'index'
+};
 
 class Reader {
 	pos = 0;

@@ -12,11 +12,20 @@ import { PgoutputDecoder, type PgoutputMessage } from './pgoutput.ts';
 import { OUTPUT_SETTINGS } from './validate.ts';
 
 export const PUBLICATIONS = ['supabase_realtime', 'supabase_realtime_messages_publication'] as const;
+const PUBLICATION_CHECK_MS = 2_000;
 
 /** Receives every decoded message of one session, in stream order. */
 export type StreamListener = (message: PgoutputMessage, session: number) => void;
 
 let slotCounter = 0;
+
+/** "16/B374D848" minus one byte. */
+export function previousLsn(lsn: string): string {
+	const [hi, lo] = lsn.split('/').map((part) => BigInt(`0x${part}`));
+	const value = (hi << 32n) + lo - 1n;
+	if (value < 0n) return lsn;
+	return `${(value >> 32n).toString(16).toUpperCase()}/${(value & 0xffffffffn).toString(16).toUpperCase()}`;
+}
 
 /** A pg-logical-replication output plugin (structurally; the package does not export the base class). */
 class TemporarySlotPgoutput {
@@ -49,8 +58,10 @@ class TemporarySlotPgoutput {
 export interface ReplicationStreamOptions {
 	dbUrl: string;
 	log: Logger;
-	/** Publications to stream (only those that exist). */
+	/** Publications to stream (only those that exist), creating what is missing. */
 	publications: () => Promise<string[]>;
+	/** Publications that exist now: a stream started without one restarts once it appears. */
+	currentPublications: () => Promise<string[]>;
 	onMessage: StreamListener;
 }
 
@@ -59,14 +70,38 @@ export class ReplicationStream {
 	private session = 0;
 	private closed = false;
 	private retryTimer: NodeJS.Timeout | undefined;
+	private watchTimer: NodeJS.Timeout | undefined;
+	private streamed: string[] = [];
 	private backoffMs = 100;
 	private readyWaiters: Array<() => void> = [];
 	private ready = false;
+	private lastFailure = '';
 
 	constructor(private readonly options: ReplicationStreamOptions) {}
 
 	start(): void {
 		void this.connect();
+		// A database rebuilt under us (db:reset) may get its publications after we reconnected.
+		this.watchTimer = setInterval(() => void this.watchPublications(), PUBLICATION_CHECK_MS);
+		this.watchTimer.unref();
+	}
+
+	private async watchPublications(): Promise<void> {
+		if (!this.ready || this.closed) return;
+		try {
+			const now = await this.options.currentPublications();
+			if (!this.ready || now.join(',') === this.streamed.join(',')) return;
+			this.options.log.info(
+				`realtime changes: publications are now ${now.join(', ')}; restarting the stream`
+			);
+			const service = this.service;
+			this.service = undefined;
+			this.ready = false;
+			await service?.destroy().catch(() => undefined);
+			void this.connect();
+		} catch {
+			// the database is away: the stream's own error handling reconnects
+		}
 	}
 
 	/** Resolves once the stream runs (slot created, streaming started), or after timeoutMs. */
@@ -98,15 +133,23 @@ export class ReplicationStream {
 					.map(([k, v]) => `-c ${k}=${v.replace(/ /g, '\\ ')}`)
 					.join(' ')
 			},
-			{ acknowledge: { auto: true, timeoutSeconds: 10 } }
+			// No periodic acknowledgement: the library's adds 1 to a keepalive's position, and a
+			// walsender only exits on server shutdown once the client confirms exactly what it sent.
+			{ acknowledge: { auto: true, timeoutSeconds: 0 } }
 		);
 		this.service = service;
 		let failed = false;
 		const fail = (error: unknown) => {
 			if (failed || this.closed || this.service !== service) return;
 			failed = true;
+			const wasStreaming = this.ready;
 			this.ready = false;
-			log.warn(`realtime changes: replication stream lost (${(error as Error)?.message ?? error}); reconnecting`);
+			const reason = (error as Error)?.message ?? String(error);
+			// Say it once per cause; a database that stays away would otherwise log every retry.
+			(reason === this.lastFailure ? log.debug : log.warn)(
+				`realtime changes: replication stream ${wasStreaming ? 'lost' : 'not started'} (${reason}); retrying`
+			);
+			this.lastFailure = reason;
 			void service.destroy().catch(() => undefined);
 			this.scheduleReconnect();
 		};
@@ -114,13 +157,16 @@ export class ReplicationStream {
 			if (this.service === service) this.options.onMessage(message, session);
 		});
 		service.on('heartbeat', (lsn: string, _timestamp: number, shouldRespond: boolean) => {
-			if (shouldRespond) void service.acknowledge(lsn).catch(() => undefined);
+			// acknowledge() reports lsn + 1: hand it the position just before the server's WAL end.
+			if (shouldRespond) void service.acknowledge(previousLsn(lsn)).catch(() => undefined);
 		});
 		service.on('error', fail);
 		try {
 			const publications = await this.options.publications();
+			this.streamed = publications;
 			const plugin = new TemporarySlotPgoutput(publications, () => {
 				this.ready = true;
+				this.lastFailure = '';
 				this.backoffMs = 100;
 				log.debug(`realtime changes: streaming ${publications.join(', ')} over temporary slot ${slot}`);
 				for (const resolve of this.readyWaiters.splice(0)) resolve();
@@ -146,6 +192,7 @@ export class ReplicationStream {
 		this.closed = true;
 		this.ready = false;
 		clearTimeout(this.retryTimer);
+		clearInterval(this.watchTimer);
 		const service = this.service;
 		this.service = undefined;
 		await service?.destroy().catch(() => undefined);

@@ -19,6 +19,11 @@ export class TypeCache {
 
 	constructor(private readonly pool: pg.Pool) {}
 
+	/** Forget everything (a rebuilt database may reuse nothing). */
+	clear(): void {
+		this.types.clear();
+	}
+
 	get(oid: number): TypeInfo {
 		return this.types.get(oid) ?? { oid, name: 'unknown', category: 'text', pgCategory: 'X' };
 	}
@@ -39,7 +44,8 @@ export class TypeCache {
 		if (elements.length > 0) await this.ensure(elements);
 		for (const row of rows) this.add(row);
 		for (const oid of missing) {
-			if (!this.types.has(oid)) this.types.set(oid, { oid, name: 'unknown', category: 'text', pgCategory: 'X' });
+			if (!this.types.has(oid))
+				this.types.set(oid, { oid, name: 'unknown', category: 'text', pgCategory: 'X' });
 		}
 	}
 

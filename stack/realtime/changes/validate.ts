@@ -76,7 +76,12 @@ function postgrexMessage(error: unknown): string {
 }
 
 /** "event: *, schema: public, table: x, filters: [], select: nil" as Supabase logs its params. */
-function paramsText(b: ChangeBinding, table: string, filters: ParsedFilter[], select: string[] | null): string {
+function paramsText(
+	b: ChangeBinding,
+	table: string,
+	filters: ParsedFilter[],
+	select: string[] | null
+): string {
 	const selected = select ? `[${select.map(inspectString).join(', ')}]` : 'nil';
 	return `event: ${b.event}, schema: ${b.schema}, table: ${table}, filters: ${inspectFilters(filters)}, select: ${selected}`;
 }
@@ -115,7 +120,8 @@ const settingsDependent = (col: ColumnInfo) =>
 	col.category === 'D' || col.category === 'T' || ['float4', 'float8', 'money'].includes(col.typname);
 
 /** Types that have every comparison operator (no need to ask the database). */
-const comparable = (col: ColumnInfo) => ['N', 'S', 'D', 'T', 'B'].includes(col.category) || col.typname === 'uuid';
+const comparable = (col: ColumnInfo) =>
+	['N', 'S', 'D', 'T', 'B'].includes(col.category) || col.typname === 'uuid';
 
 /**
  * The queries of one subscribe. Most run on the pool; values whose text depends on session
@@ -181,7 +187,13 @@ const COMPARISON_SQL: Record<string, string> = {
 };
 
 async function compileFilter(session: Session, f: ParsedFilter, col: ColumnInfo): Promise<CompiledFilter> {
-	const compiled: CompiledFilter = { column: f.column, op: f.op, negate: f.negate, value: null, numeric: col.category === 'N' };
+	const compiled: CompiledFilter = {
+		column: f.column,
+		op: f.op,
+		negate: f.negate,
+		value: null,
+		numeric: col.category === 'N'
+	};
 	const isText = col.category === 'S';
 	switch (f.op) {
 		case 'in': {
@@ -212,7 +224,9 @@ async function compileFilter(session: Session, f: ParsedFilter, col: ColumnInfo)
 			try {
 				compiled.pattern = new RegExp(f.value, f.op === 'imatch' ? 'iu' : 'u');
 			} catch (error) {
-				throw new RaiseException(`invalid regular expression for ${f.op} filter: ${(error as Error).message}`);
+				throw new RaiseException(
+					`invalid regular expression for ${f.op} filter: ${(error as Error).message}`
+				);
 			}
 			break;
 		default:
@@ -241,7 +255,11 @@ function normalize(b: ChangeBinding): ChangeBinding {
 }
 
 /** Validates one binding for a role; throws SubscribeError with Supabase's system message text. */
-export async function resolveBinding(pool: pg.Pool, requested: RequestedBinding, role: string): Promise<ResolvedBinding> {
+export async function resolveBinding(
+	pool: pg.Pool,
+	requested: RequestedBinding,
+	role: string
+): Promise<ResolvedBinding> {
 	const binding = normalize(requested);
 	const table = binding.table ?? '*';
 	const select = parseSelect(requested.select);
@@ -249,7 +267,8 @@ export async function resolveBinding(pool: pg.Pool, requested: RequestedBinding,
 	try {
 		parsed = binding.table === undefined ? [] : parseFilters(binding.filter);
 	} catch (error) {
-		if (error instanceof FilterParseError) throw new SubscribeError(`Error parsing \`filter\` params: ${error.message}`);
+		if (error instanceof FilterParseError)
+			throw new SubscribeError(`Error parsing \`filter\` params: ${error.message}`);
 		throw error;
 	}
 	if (select && (binding.schema === '*' || table === '*')) {
@@ -319,7 +338,9 @@ export async function resolveBinding(pool: pg.Pool, requested: RequestedBinding,
 		}
 		const first: CompiledFilter[] = filtersByTable.values().next().value ?? [];
 		const eqFilter =
-			table === '*' ? undefined : first.find((f) => f.op === 'eq' && !f.negate && f.value !== null && indexable.has(f.column));
+			table === '*'
+				? undefined
+				: first.find((f) => f.op === 'eq' && !f.negate && f.value !== null && indexable.has(f.column));
 		return {
 			event: binding.event,
 			schema: binding.schema,

@@ -9,7 +9,8 @@
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** How to_jsonb treats a type (after resolving domains to their base type). */
-export type JsonCategory = 'bool' | 'number' | 'json' | 'date' | 'timestamp' | 'timestamptz' | 'array' | 'text';
+export type JsonCategory =
+	'bool' | 'number' | 'json' | 'date' | 'timestamp' | 'timestamptz' | 'array' | 'text';
 
 export interface TypeInfo {
 	oid: number;
@@ -77,7 +78,9 @@ export function toJsonValue(type: TypeInfo, text: string): JsonValue {
 type Nested = Array<string | null | Nested>;
 
 function mapArray(values: Nested, element: TypeInfo): JsonValue[] {
-	return values.map((v) => (v === null ? null : Array.isArray(v) ? mapArray(v, element) : toJsonValue(element, v)));
+	return values.map((v) =>
+		v === null ? null : Array.isArray(v) ? mapArray(v, element) : toJsonValue(element, v)
+	);
 }
 
 /** "2026-11-29 10:00:00.5+00" -> "2026-11-29T10:00:00.5+00:00" (ISO DateStyle in, XSD out). */
