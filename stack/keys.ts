@@ -80,24 +80,34 @@ export async function verifyJwt(token: string, secret: string): Promise<JwtClaim
 	}
 }
 
+/** API keys are a handful of long-lived strings: remember what each one grants (and until when). */
+const apiKeyCache = new Map<string, { role: ApiKeyRole | null; until: number }>();
+const API_KEY_CACHE_SIZE = 256;
+
 /**
  * The role an API key grants: the opaque `sb_` keys, or a JWT signed with the project secret whose
  * role is anon or service_role. Anything else is not an API key.
  */
-export async function roleForApiKey(
-	key: string | null | undefined,
-	secret: string
-): Promise<ApiKeyRole | null> {
+export async function roleForApiKey(key: string | null | undefined, secret: string): Promise<ApiKeyRole | null> {
 	if (!key) return null;
 	if (key === LOCAL_KEYS.publishable) return 'anon';
 	if (key === LOCAL_KEYS.secret) return 'service_role';
 	if (key.startsWith('sb_')) return null;
+	const cacheKey = `${secret}\u0000${key}`;
+	const cached = apiKeyCache.get(cacheKey);
+	if (cached && cached.until > Date.now()) return cached.role;
+	let role: ApiKeyRole | null = null;
+	let until = Date.now() + 60_000;
 	try {
 		const claims = await verifyJwt(key, secret);
-		return claims.role === 'anon' || claims.role === 'service_role' ? claims.role : null;
+		role = claims.role === 'anon' || claims.role === 'service_role' ? claims.role : null;
+		if (typeof claims.exp === 'number') until = Math.min(until, claims.exp * 1000);
 	} catch {
-		return null;
+		role = null;
 	}
+	if (apiKeyCache.size >= API_KEY_CACHE_SIZE) apiKeyCache.clear();
+	apiKeyCache.set(cacheKey, { role, until });
+	return role;
 }
 
 /** True for the opaque `sb_publishable_`/`sb_secret_` keys, which are not JWTs. */

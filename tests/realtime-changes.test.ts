@@ -282,7 +282,11 @@ describe('postgres changes', () => {
 				at: '2026-11-29T10:00:00.123456+00:00',
 				day: '2026-11-29'
 			});
-			// Without REPLICA IDENTITY FULL (and without RLS) the DELETE names the key only.
+			// Without REPLICA IDENTITY FULL the old row of an UPDATE or DELETE is the key only.
+			await sql(`update public.${table} set ok = false where id = 1`);
+			const update = await changes.inbox.next((e) => e.eventType === 'UPDATE');
+			expect(update.old).toEqual({ id: 1 });
+			expect(update.new).toMatchObject({ id: 1, ok: false });
 			await sql(`delete from public.${table} where id = 1`);
 			expect((await changes.inbox.next((e) => e.eventType === 'DELETE')).old).toEqual({ id: 1 });
 

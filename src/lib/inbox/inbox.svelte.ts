@@ -215,8 +215,10 @@ export class Inbox {
 	async markAllRead(): Promise<void> {
 		const now = new Date().toISOString();
 		const previous = this.unread;
-		for (const row of this.#window.rows)
+		for (const row of this.#window.rows) {
 			if (row.read_at === null) this.#window.patch(row.id, { read_at: now });
+		}
+		for (const id of this.#unreadOf.keys()) this.#unreadOf.set(id, false);
 		this.unread = 0;
 		this.#publish();
 		let { error } = await this.#supabase.rpc('mark_all_read');
