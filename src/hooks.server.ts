@@ -30,7 +30,9 @@ const supabase: Handle = async ({ event, resolve }) => {
 			error
 		} = await event.locals.supabase.auth.getUser();
 		if (error || !user) return { session: null, user: null };
-		return { session, user };
+		// Rebuild the session around the validated user, so nothing reads the cookie's copy of it.
+		const { access_token, refresh_token, expires_at, expires_in, token_type } = session;
+		return { session: { access_token, refresh_token, expires_at, expires_in, token_type, user }, user };
 	};
 
 	return resolve(event, {

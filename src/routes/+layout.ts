@@ -20,9 +20,7 @@ export const load: LayoutLoad = async ({ data, depends, fetch }) => {
 			});
 
 	// On the server the session was validated in hooks (getUser); in the browser, read it from the cookie.
-	const {
-		data: { session }
-	} = await supabase.auth.getSession();
+	const session = isBrowser() ? (await supabase.auth.getSession()).data.session : data.session;
 
 	return { supabase, session, user: data.user, local };
 };

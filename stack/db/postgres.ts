@@ -136,7 +136,8 @@ export async function startCluster(config: StackConfig, log: Logger): Promise<Cl
 			'-c',
 			'timezone=UTC',
 			// Throwaway test clusters trade durability for speed.
-			...(fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [])
+			// (synchronous_commit stays on: off holds WAL back from logical replication for up to wal_writer_delay.)
+			...(fast ? ['-c', 'fsync=off', '-c', 'full_page_writes=off'] : [])
 		],
 		onLog: (message) => log.debug(message.trimEnd()),
 		onError: (error) => log.error(String(error))

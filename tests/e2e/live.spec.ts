@@ -87,4 +87,19 @@ test.describe('two people, live', () => {
 		await alice.context.close();
 		await bob.context.close();
 	});
+
+	test('an announcement reaches everyone online as a dismissible banner', async ({ browser }) => {
+		const alice = await person(browser, 'alice@example.com');
+		const bob = await person(browser, 'bob@example.com');
+		const text = `Standup moved to 10:30 ${Date.now()}`;
+
+		await alice.page.getByLabel('Announcement to everyone online').fill(text);
+		await alice.page.getByRole('button', { name: 'Send announcement' }).click();
+		const banner = bob.page.getByRole('status').filter({ hasText: text });
+		await expect(banner).toContainText('Alice Chen');
+		await banner.getByRole('button', { name: 'Dismiss announcement' }).click();
+		await expect(banner).toBeHidden();
+		await alice.context.close();
+		await bob.context.close();
+	});
 });

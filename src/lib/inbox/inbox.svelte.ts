@@ -4,10 +4,9 @@ import { NOTIFICATION_COLUMNS, type InboxView, type Notification } from '$lib/ty
 import type { Connection } from '$lib/connection.svelte';
 import { matchesView, newerThan, type Cursor } from './cursor';
 import { countUnread, fetchPage, viewQuery, type Page } from './query';
+import { isUnread, UnreadTally } from './unread';
 import { InboxWindow, type Change } from './window';
 
-const isUnread = (r: Pick<Notification, 'read_at' | 'archived_at'>) =>
-	r.read_at === null && r.archived_at === null;
 /** How far before the last sync a catch-up looks, for transactions that committed late. */
 const SYNC_MARGIN_MS = 5_000;
 const CATCH_UP_LIMIT = 200;
@@ -37,7 +36,7 @@ export class Inbox {
 	#userId: string;
 	#window: InboxWindow;
 	#viewToken = 0;
-	#unreadOf = new Map<string, boolean>();
+	#tally: UnreadTally;
 	#announced = new Set<string>();
 	#catchUpRunning = false;
 	#catchUpAgain = false;
@@ -50,6 +49,7 @@ export class Inbox {
 		this.#userId = userId;
 		this.view = init.view;
 		this.unread = init.unread;
+		this.#tally = new UnreadTally(init.unread);
 		this.#window = this.#newWindow(init.view);
 		this.#window.reset(init.rows, init.hasMore);
 		this.#remember(init.rows);
@@ -162,7 +162,7 @@ export class Inbox {
 				this.#remember(page.rows);
 			}
 			const rows = [...fresh, ...changed, ...present];
-			this.unread = unread;
+			this.#tally.reset(unread);
 			const applied = w.finishCatchUp({ rows, checked: ids, present: new Set(present.map((r) => r.id)) });
 			this.#remember(rows);
 			// Changes that raced the count may or may not be in it: count again rather than guess.
@@ -202,7 +202,7 @@ export class Inbox {
 
 	async remove(id: string): Promise<void> {
 		const before = this.#window.forget(id);
-		if (before && isUnread(before)) this.unread = Math.max(0, this.unread - 1);
+		if (before) this.#tally.apply({ type: 'DELETE', id });
 		this.#publish();
 		const { error } = await this.#supabase.from('notifications').delete().eq('id', id);
 		if (error) {
@@ -218,8 +218,7 @@ export class Inbox {
 		for (const row of this.#window.rows) {
 			if (row.read_at === null) this.#window.patch(row.id, { read_at: now });
 		}
-		for (const id of this.#unreadOf.keys()) this.#unreadOf.set(id, false);
-		this.unread = 0;
+		this.#tally.markAllRead();
 		this.#publish();
 		let { error } = await this.#supabase.rpc('mark_all_read');
 		if (error?.code === 'PGRST202') {
@@ -231,7 +230,8 @@ export class Inbox {
 				.is('read_at', null));
 		}
 		if (error) {
-			this.unread = previous;
+			this.#tally.reset(previous);
+			this.#publish();
 			this.error = describe(error, 'mark everything read');
 			void this.catchUp();
 		}
@@ -249,8 +249,7 @@ export class Inbox {
 		const before = this.#window.patch(id, fields);
 		if (before) {
 			const after = { ...before, ...fields };
-			this.unread = Math.max(0, this.unread + Number(isUnread(after)) - Number(isUnread(before)));
-			this.#unreadOf.set(id, isUnread(after));
+			this.#tally.local(id, isUnread(after));
 		}
 		this.#publish();
 		const { error } = await this.#supabase.from('notifications').update(fields).eq('id', id);
@@ -280,9 +279,13 @@ export class Inbox {
 			}
 			change = { type: payload.eventType, row };
 		}
-		this.#countChange(change, payload.eventType === 'UPDATE' ? payload.old : undefined);
+		const seen = change.type === 'DELETE' || this.#tally.seen(change.row.id);
+		const counted = this.#tally.apply(change, payload.eventType === 'UPDATE' ? payload.old : undefined);
+		// An insert for a row no query has seen may already be in the last count (a change committed just
+		// before the join can still be streamed to it): confirm with the server.
+		if (counted === 'unknown' || (change.type === 'INSERT' && !seen)) this.#scheduleRecount();
 		const outcome = this.#window.apply(change);
-		if (change.type === 'INSERT' && !this.#announced.has(change.row.id)) {
+		if (change.type === 'INSERT' && !seen && !this.#announced.has(change.row.id)) {
 			this.#announced.add(change.row.id);
 			if (outcome === 'inserted' || this.#window.catchingUp)
 				this.fresh = new Set([...this.fresh, change.row.id]);
@@ -291,29 +294,12 @@ export class Inbox {
 		this.#publish();
 	}
 
-	/** Keep the unread count exact from events when the previous state is known, else recount. */
-	#countChange(change: Change, old: Partial<Notification> | undefined): void {
-		const id = change.type === 'DELETE' ? change.id : change.row.id;
-		let before = this.#unreadOf.get(id);
-		if (before === undefined && old && 'read_at' in old && 'archived_at' in old) {
-			before = isUnread(old as Notification);
-		}
-		const after = change.type === 'DELETE' ? false : isUnread(change.row);
-		if (change.type === 'INSERT') before = false;
-		if (before === undefined) {
-			this.#scheduleRecount();
-		} else {
-			this.unread = Math.max(0, this.unread + Number(after) - Number(before));
-		}
-		if (change.type === 'DELETE') this.#unreadOf.delete(id);
-		else this.#unreadOf.set(id, after);
-	}
-
 	#scheduleRecount(): void {
 		clearTimeout(this.#recountTimer);
 		this.#recountTimer = setTimeout(async () => {
 			try {
-				this.unread = await countUnread(this.#supabase, this.#userId);
+				this.#tally.reset(await countUnread(this.#supabase, this.#userId));
+				this.#publish();
 			} catch {
 				// The next catch-up recounts.
 			}
@@ -365,12 +351,13 @@ export class Inbox {
 	}
 
 	#remember(rows: Notification[]): void {
-		for (const row of rows) this.#unreadOf.set(row.id, isUnread(row));
+		this.#tally.remember(rows);
 	}
 
 	#publish(): void {
 		this.rows = this.#window.rows;
 		this.hasMore = this.#window.hasMore;
+		this.unread = this.#tally.count;
 	}
 }
 

@@ -1,0 +1,12 @@
+import { chromium } from '@playwright/test';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+page.on('pageerror', (e) => console.log('pageerror:', e.message));
+page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && console.log('console:', m.type(), m.text().slice(0, 300)));
+await page.goto('http://127.0.0.1:5180/login', { timeout: 120000 });
+await page.getByRole('button', { name: 'Use bob@example.com' }).click();
+await page.getByRole('button', { name: 'Sign in' }).click();
+await page.waitForURL('http://127.0.0.1:5180/', { timeout: 120000 });
+await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor({ timeout: 60000 });
+console.log('dev live OK');
+await browser.close();

@@ -1,0 +1,79 @@
+import { timeKey } from '$lib/time';
+import type { Notification } from '$lib/types';
+import type { Change } from './window';
+
+export const isUnread = (r: Pick<Notification, 'read_at' | 'archived_at'>) =>
+	r.read_at === null && r.archived_at === null;
+
+/** What a change did to the count: applied, ignored as older than what we know, or unknowable. */
+export type TallyOutcome = 'counted' | 'stale' | 'unknown';
+
+/**
+ * The unread badge between server counts: each change moves it by what it did to one row, judged
+ * against the newest version of that row seen so far, so a replayed or late event counts once.
+ * 'unknown' means the caller should ask the server again.
+ */
+export class UnreadTally {
+	count: number;
+	#known = new Map<string, { unread: boolean; updated: number }>();
+
+	constructor(count: number) {
+		this.count = count;
+	}
+
+	/** Whether this row was already seen (from a query or an event). */
+	seen(id: string): boolean {
+		return this.#known.has(id);
+	}
+
+	/** Rows read from the database: their state is what the last server count saw. */
+	remember(rows: readonly Notification[]): void {
+		for (const row of rows) {
+			const updated = timeKey(row.updated_at);
+			const known = this.#known.get(row.id);
+			if (!known || updated >= known.updated) this.#known.set(row.id, { unread: isUnread(row), updated });
+		}
+	}
+
+	apply(change: Change, old?: Partial<Notification>): TallyOutcome {
+		if (change.type === 'DELETE') {
+			const known = this.#known.get(change.id);
+			this.#known.delete(change.id);
+			if (!known) return 'unknown';
+			if (known.unread) this.count = Math.max(0, this.count - 1);
+			return 'counted';
+		}
+		const { row } = change;
+		const updated = timeKey(row.updated_at);
+		const known = this.#known.get(row.id);
+		if (known && updated <= known.updated) return 'stale';
+		const after = isUnread(row);
+		let before = known?.unread;
+		if (before === undefined && change.type === 'INSERT') before = false;
+		if (before === undefined && old && 'read_at' in old && 'archived_at' in old) {
+			before = isUnread(old as Notification);
+		}
+		this.#known.set(row.id, { unread: after, updated });
+		if (before === undefined) return 'unknown';
+		this.count = Math.max(0, this.count + Number(after) - Number(before));
+		return 'counted';
+	}
+
+	/** An optimistic local change (mark read, archive): the server's echo will not count it again. */
+	local(id: string, unread: boolean): void {
+		const known = this.#known.get(id);
+		if (!known) return;
+		this.count = Math.max(0, this.count + Number(unread) - Number(known.unread));
+		known.unread = unread;
+	}
+
+	markAllRead(): void {
+		for (const known of this.#known.values()) known.unread = false;
+		this.count = 0;
+	}
+
+	/** A fresh count from the server. */
+	reset(count: number): void {
+		this.count = count;
+	}
+}
