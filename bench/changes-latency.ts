@@ -130,6 +130,7 @@ async function scenario(
 
 export async function benchChanges(stack: StackProcess): Promise<void> {
 	const db = new pg.Client({ connectionString: stack.dbUrl });
+	db.on('error', (error) => console.error(`bench database connection: ${error.message}`));
 	await db.connect();
 	const rows = [];
 	rows.push((await scenario(stack, db, 'one tab, filtered', 1, true, 200)).row);

@@ -27,6 +27,7 @@ export async function startStackProcess(extraEnv: Record<string, string> = {}): 
 			STACK_LOG_LEVEL: 'warn',
 			STACK_DB_FAST: '1',
 			STACK_AUTH_RATE_LIMIT_SIGN_IN: '1000000',
+			STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH: '1000000',
 			...extraEnv
 		},
 		stdio: ['ignore', 'pipe', 'pipe']

@@ -8,11 +8,14 @@ import { startStackProcess } from './lib.ts';
 import { benchPresence } from './presence-storm.ts';
 
 const only = process.argv[2];
-const stack = await startStackProcess({
-	STACK_REALTIME_MAX_CLIENTS: '100000',
-	STACK_REALTIME_MAX_JOINS_PER_SECOND: '100000',
-	STACK_REALTIME_MAX_EVENTS_PER_SECOND: '1000000'
-});
+// BENCH_URL + BENCH_DB_URL point the benchmarks at a stack that is already running (even `supabase start`).
+const stack = process.env.BENCH_URL
+	? { url: process.env.BENCH_URL, dbUrl: process.env.BENCH_DB_URL ?? '', stop: async () => undefined }
+	: await startStackProcess({
+			STACK_REALTIME_MAX_CLIENTS: '100000',
+			STACK_REALTIME_MAX_JOINS_PER_SECOND: '100000',
+			STACK_REALTIME_MAX_EVENTS_PER_SECOND: '1000000'
+		});
 try {
 	console.log(`Beacon benchmarks, ${new Date().toISOString()}, node ${process.version}`);
 	if (!only || only === 'changes') await benchChanges(stack);

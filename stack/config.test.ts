@@ -16,7 +16,11 @@ describe('loadConfig', () => {
 	});
 
 	it('reads overrides from the environment', () => {
-		const config = loadConfig({ STACK_API_PORT: '6000', STACK_DB_PORT: '6001', STACK_REALTIME_PRESENCE_TICK_MS: '5' });
+		const config = loadConfig({
+			STACK_API_PORT: '6000',
+			STACK_DB_PORT: '6001',
+			STACK_REALTIME_PRESENCE_TICK_MS: '5'
+		});
 		expect(config.apiUrl).toBe('http://127.0.0.1:6000');
 		expect(config.dbPort).toBe(6001);
 		expect(config.realtime.presenceTickMs).toBe(5);

@@ -88,7 +88,10 @@ const API_KEY_CACHE_SIZE = 256;
  * The role an API key grants: the opaque `sb_` keys, or a JWT signed with the project secret whose
  * role is anon or service_role. Anything else is not an API key.
  */
-export async function roleForApiKey(key: string | null | undefined, secret: string): Promise<ApiKeyRole | null> {
+export async function roleForApiKey(
+	key: string | null | undefined,
+	secret: string
+): Promise<ApiKeyRole | null> {
 	if (!key) return null;
 	if (key === LOCAL_KEYS.publishable) return 'anon';
 	if (key === LOCAL_KEYS.secret) return 'service_role';

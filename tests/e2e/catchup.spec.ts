@@ -1,18 +1,21 @@
-import { expect, insertNotification, person, row, test } from './fixtures';
+import { CuttableNetwork, expect, insertNotification, person, row, test } from './fixtures';
 
 test.describe('never miss a notification', () => {
 	test('rows inserted while the browser is offline all show after it reconnects', async ({ browser }) => {
-		const bob = await person(browser, 'bob@example.com');
+		let network: CuttableNetwork | undefined;
+		const bob = await person(browser, 'bob@example.com', (context) =>
+			(network = new CuttableNetwork(context)).install()
+		);
 		const connection = bob.page.getByTestId('connection');
 
-		await bob.context.setOffline(true);
+		await network!.cut();
 		await expect(connection).toHaveAttribute('data-state-name', 'offline');
 		await expect(connection).toContainText('Offline');
 		const titles = [1, 2, 3].map((i) => `While offline ${i} ${Date.now()}`);
 		for (const title of titles)
 			await insertNotification('bob@example.com', { title, actor: 'dave@example.com' });
 
-		await bob.context.setOffline(false);
+		await network!.restore();
 		for (const title of titles) await expect(row(bob.page, title)).toBeVisible();
 		await expect(connection).toHaveAttribute('data-state-name', 'live');
 		await bob.context.close();

@@ -2,7 +2,14 @@
  * What the end-to-end specs share: the app's URL, signing in as a demo user in a fresh browser
  * context, and SQL on the stack's database (as the superuser, like psql on port 54322).
  */
-import { expect, test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import {
+	expect,
+	test as base,
+	type Browser,
+	type BrowserContext,
+	type Page,
+	type WebSocketRoute
+} from '@playwright/test';
 import pg from 'pg';
 
 export { expect };
@@ -79,8 +86,13 @@ export interface Person {
 }
 
 /** A person in their own browser context (own cookies), signed in and live. */
-export async function person(browser: Browser, email: string): Promise<Person> {
+export async function person(
+	browser: Browser,
+	email: string,
+	prepare: (context: BrowserContext) => Promise<unknown> = async () => undefined
+): Promise<Person> {
 	const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+	await prepare(context);
 	const page = await context.newPage();
 	await signIn(page, email);
 	return { context, page };
@@ -99,3 +111,48 @@ export async function unreadCount(page: Page): Promise<number> {
 }
 
 export const test = base;
+
+/**
+ * A network that can be cut: Playwright's offline mode leaves open WebSockets alone, so the Realtime
+ * socket is routed through Playwright, and cutting the network closes it and refuses new ones
+ * (as a dropped Wi-Fi would), on top of `setOffline` for HTTP and navigator.onLine.
+ */
+export class CuttableNetwork {
+	#offline = false;
+	#open = new Set<WebSocketRoute>();
+	#context: BrowserContext;
+
+	constructor(context: BrowserContext) {
+		this.#context = context;
+	}
+
+	install(): Promise<void> {
+		return this.#context.routeWebSocket(/\/realtime\/v1\/websocket/, (ws) => {
+			if (this.#offline) {
+				void ws.close({ code: 1001, reason: 'offline' });
+				return;
+			}
+			const server = ws.connectToServer();
+			this.#open.add(ws);
+			ws.onClose(() => {
+				this.#open.delete(ws);
+				void server.close();
+			});
+			server.onClose(() => {
+				this.#open.delete(ws);
+				void ws.close();
+			});
+		});
+	}
+
+	async cut(): Promise<void> {
+		this.#offline = true;
+		await this.#context.setOffline(true);
+		await Promise.all([...this.#open].map((ws) => ws.close({ code: 1001, reason: 'offline' })));
+	}
+
+	async restore(): Promise<void> {
+		this.#offline = false;
+		await this.#context.setOffline(false);
+	}
+}
