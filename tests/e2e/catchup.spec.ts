@@ -12,8 +12,11 @@ test.describe('never miss a notification', () => {
 		await expect(connection).toHaveAttribute('data-state-name', 'offline');
 		await expect(connection).toContainText('Offline');
 		const titles = [1, 2, 3].map((i) => `While offline ${i} ${Date.now()}`);
-		for (const title of titles)
+		for (const title of titles) {
 			await insertNotification('bob@example.com', { title, actor: 'dave@example.com' });
+		}
+		// Nothing can arrive live while the network is down.
+		await expect(row(bob.page, titles[0])).toHaveCount(0);
 
 		await network!.restore();
 		for (const title of titles) await expect(row(bob.page, title)).toBeVisible();

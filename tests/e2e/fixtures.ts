@@ -71,6 +71,27 @@ export async function insertNotification(to: string, n: NewNotification): Promis
 	return row.id;
 }
 
+/** A new user (confirmed, password123) made with the service key, for specs that need an inbox of their own. */
+export async function newUser(name: string): Promise<string> {
+	const email = `${name.toLowerCase().replace(/\W+/g, '-')}-${Date.now()}@example.com`;
+	const res = await fetch(`${env('SUPABASE_URL')}/auth/v1/admin/users`, {
+		method: 'POST',
+		headers: {
+			apikey: env('SUPABASE_SERVICE_ROLE_KEY'),
+			authorization: `Bearer ${env('SUPABASE_SERVICE_ROLE_KEY')}`,
+			'content-type': 'application/json'
+		},
+		body: JSON.stringify({
+			email,
+			password: 'password123',
+			email_confirm: true,
+			user_metadata: { display_name: name }
+		})
+	});
+	if (!res.ok) throw new Error(`could not create ${email}: ${res.status} ${await res.text()}`);
+	return email;
+}
+
 export async function signIn(page: Page, email: string, password = 'password123'): Promise<void> {
 	await page.goto(`${appUrl()}/login`);
 	await page.getByLabel('Email', { exact: true }).fill(email);

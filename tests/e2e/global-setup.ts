@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import getPort from 'get-port';
-import { startTestStack } from '../setup/stack.ts';
+import { startTestStack } from '../setup/stack';
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
 	return new Promise((resolve, reject) => {

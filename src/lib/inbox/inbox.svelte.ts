@@ -207,7 +207,7 @@ export class Inbox {
 		const { error } = await this.#supabase.from('notifications').delete().eq('id', id);
 		if (error) {
 			this.error = describe(error, 'delete it');
-			void this.catchUp();
+			this.#undo(before);
 		}
 	}
 
@@ -255,8 +255,16 @@ export class Inbox {
 		const { error } = await this.#supabase.from('notifications').update(fields).eq('id', id);
 		if (error) {
 			this.error = describe(error, what);
-			void this.catchUp();
+			this.#undo(before);
 		}
+	}
+
+	/** The server said no: show the row as it was (a later catch-up corrects anything else). */
+	#undo(before: Notification | undefined): void {
+		if (!before) return;
+		this.#window.restore(before);
+		this.#tally.restoreRow(before);
+		this.#publish();
 	}
 
 	async #onChange(payload: RealtimePostgresChangesPayload<Notification>): Promise<void> {

@@ -67,6 +67,14 @@ export class UnreadTally {
 		known.unread = unread;
 	}
 
+	/** Undo a local change or delete: the row is back in the state it had. */
+	restoreRow(row: Notification): void {
+		const known = this.#known.get(row.id);
+		const unread = isUnread(row);
+		this.count = Math.max(0, this.count + Number(unread) - Number(known?.unread ?? false));
+		this.#known.set(row.id, { unread, updated: timeKey(row.updated_at) });
+	}
+
 	markAllRead(): void {
 		for (const known of this.#known.values()) known.unread = false;
 		this.count = 0;

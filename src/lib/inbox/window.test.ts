@@ -118,4 +118,19 @@ describe('InboxWindow', () => {
 		expect(w.apply({ type: 'UPDATE', row: a })).toBe('ignored');
 		expect(w.get(a.id)?.read_at).toBe('now');
 	});
+
+	it('puts back a row whose local edit or delete the server refused', () => {
+		const view = { tab: 'all' as const, category: null, query: '' };
+		const w = new InboxWindow((r) => matchesView(r, view));
+		const a = row(1);
+		const b = row(2);
+		w.reset([b, a], false);
+		const before = w.patch(a.id, { archived_at: 'now' });
+		expect(w.rows).toHaveLength(1);
+		w.restore(before!);
+		const deleted = w.forget(b.id);
+		w.restore(deleted!);
+		expect(titles(w)).toEqual(['row 2', 'row 1']);
+		expect(w.get(a.id)?.archived_at).toBeNull();
+	});
 });

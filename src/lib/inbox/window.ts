@@ -108,6 +108,16 @@ export class InboxWindow {
 		return row;
 	}
 
+	/** Undo a local edit or delete the server refused: put the row back exactly as it was. */
+	restore(row: Notification): void {
+		this.#tombstones.delete(row.id);
+		this.#remove(row.id);
+		const hasMore = this.#hasMore;
+		this.#hasMore = false;
+		this.#merge(row);
+		this.#hasMore = hasMore;
+	}
+
 	beginCatchUp(): void {
 		this.#buffer ??= [];
 	}
