@@ -38,9 +38,12 @@ export class Inbox {
 	#viewToken = 0;
 	#tally: UnreadTally;
 	#announced = new Set<string>();
+	/** Rows known when the channel last joined: a replayed insert of one of them is not news. */
+	#knownAtJoin = new Set<string>();
 	#catchUpRunning = false;
 	#catchUpAgain = false;
 	#recountTimer: ReturnType<typeof setTimeout> | undefined;
+	#retryTimer: ReturnType<typeof setTimeout> | undefined;
 	#onArrival: (row: Notification) => void = () => {};
 	#connection: Connection | null = null;
 
@@ -78,10 +81,14 @@ export class Inbox {
 			})
 			.subscribe((status) => {
 				connection.channel('inbox', status);
-				if (status === 'SUBSCRIBED') void this.catchUp();
+				if (status === 'SUBSCRIBED') {
+					this.#knownAtJoin = new Set(this.#tally.ids());
+					void this.catchUp();
+				}
 			});
 		return () => {
 			clearTimeout(this.#recountTimer);
+			clearTimeout(this.#retryTimer);
 			connection.untrack('inbox');
 			void this.#supabase.removeChannel(channel);
 		};
@@ -108,6 +115,10 @@ export class Inbox {
 				next.finishCatchUp(null);
 				this.loading = false;
 				this.#publish();
+				if (this.#catchUpAgain) {
+					this.#catchUpAgain = false;
+					void this.catchUp();
+				}
 			}
 		}
 	}
@@ -136,7 +147,8 @@ export class Inbox {
 	 * that arrive meanwhile are buffered and applied after, merged by id.
 	 */
 	async catchUp(): Promise<void> {
-		if (this.#catchUpRunning) {
+		// While a view loads it buffers changes itself; catch up once it is in.
+		if (this.#catchUpRunning || this.loading) {
 			this.#catchUpAgain = true;
 			return;
 		}
@@ -170,6 +182,10 @@ export class Inbox {
 			ok = true;
 		} catch (e) {
 			this.error = describe(e, 'catch up');
+			// A server that is still starting, or a blip: try again soon (coming back online retries too).
+			clearTimeout(this.#retryTimer);
+			if (typeof navigator === 'undefined' || navigator.onLine)
+				this.#retryTimer = setTimeout(() => void this.catchUp(), 3_000);
 		} finally {
 			if (w.catchingUp) w.finishCatchUp(null);
 			this.#publish();
@@ -293,7 +309,8 @@ export class Inbox {
 		// before the join can still be streamed to it): confirm with the server.
 		if (counted === 'unknown' || (change.type === 'INSERT' && !seen)) this.#scheduleRecount();
 		const outcome = this.#window.apply(change);
-		if (change.type === 'INSERT' && !seen && !this.#announced.has(change.row.id)) {
+		const news = change.type === 'INSERT' && !this.#knownAtJoin.has(change.row.id);
+		if (change.type === 'INSERT' && news && !this.#announced.has(change.row.id)) {
 			this.#announced.add(change.row.id);
 			if (outcome === 'inserted' || this.#window.catchingUp)
 				this.fresh = new Set([...this.fresh, change.row.id]);

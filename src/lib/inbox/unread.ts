@@ -21,6 +21,11 @@ export class UnreadTally {
 		this.count = count;
 	}
 
+	/** Every row id seen so far. */
+	ids(): IterableIterator<string> {
+		return this.#known.keys();
+	}
+
 	/** Whether this row was already seen (from a query or an event). */
 	seen(id: string): boolean {
 		return this.#known.has(id);

@@ -3,10 +3,11 @@
 
 create schema if not exists realtime;
 
--- An earlier shape of the authorization function.
+-- Earlier shapes of the authorization function.
 drop function if exists realtime.authorize_change(oid, text, jsonb, text[], text[]);
 drop function if exists realtime.authorize_change(oid, text, jsonb, text[], text[], boolean);
 drop function if exists realtime.check_visibility(oid, text[], text[], text[], text[], text[]);
+drop function if exists realtime.check_visibility(bigint, oid, text[], text[], text[], text[], text[]);
 
 -- What the server needs to know about a table to shape a change for each role: whether RLS is on,
 -- the primary key, column type names (generated columns included: pgoutput does not send them),
@@ -68,96 +69,151 @@ $$;
 
 -- Whether each candidate subscriber may see a changed row: Supabase's realtime.apply_rls sets the
 -- subscriber's role and JWT claims and selects the row by primary key under RLS. This does that
--- for all candidates of one change, so the server pays one round trip per change instead of one
--- per subscriber. SECURITY INVOKER on purpose: setting `role` fails inside a security definer
--- function. Returns true/false per candidate, null where the policy raised.
+-- for every candidate of a batch of changes (those already waiting in the server's queue), so the
+-- server pays one round trip per batch instead of one per subscriber or per change. The candidates
+-- of one table and subscriber are answered by one statement over all their changes' keys.
+-- SECURITY INVOKER on purpose: setting `role` fails inside a security definer function.
+-- Returns true/false per candidate, null where the policy raised.
 create or replace function realtime.check_visibility(
-    xid bigint,         -- the (32-bit) id of the transaction that wrote the change
-    entity oid,
-    pk text[],          -- primary key columns
-    pk_types text[],    -- their types (regtype text)
-    pk_values text[],   -- the changed row's key, as text
-    roles text[],       -- role of each candidate (none bypasses RLS, all may select the key)
-    claims text[]       -- JWT claims (JSON text) of each candidate
+    xids bigint[],      -- per change: the (32-bit) id of the transaction that wrote it
+    entities oid[],     -- per change: its table
+    keys jsonb,         -- per change: its primary key, [[column, type (regtype text), value as text], ...]
+    roles text[],       -- per subscriber (distinct role and claims): role; none bypasses RLS
+    claims text[],      -- per subscriber: JWT claims (JSON text)
+    changes int[],      -- per candidate: its change (1-based position in the per-change arrays)
+    subscribers int[]   -- per candidate: its subscriber (1-based position in roles and claims);
+                        -- each candidate's role may select the key
 )
     returns boolean[]
     language plpgsql
     volatile
 as $$
 declare
-    stmt text;
-    results boolean[];
-    role_name text;
-    candidates int;
-    has_access boolean;
-    i int;
+    results boolean[] = array_fill(false, array[coalesce(array_length(changes, 1), 0)]);
+    -- per change: whether each key of a JSON array ($1) selects a row, in order
+    stmts text[];
+    stmt_ids int[];     -- per change: the first change with the same statement
+    stmt_id int;
+    group_stmt int;
+    group_role text;
+    subscriber int;
+    members int[];      -- the run's candidates
+    run_keys jsonb;     -- their changes' keys, in the same order
+    runs int;           -- runs sharing the statement
+    prepared boolean = false;
+    visible boolean[];
+    j int;
+    waiting int = 1;
     snap pg_snapshot;
     xmax bigint;
     low bigint;
     full_xid bigint;
 begin
     -- The WAL can show a commit a moment before other sessions see it (the commit record is
-    -- flushed before the transaction leaves the proc array). Wait for it, briefly: each statement
-    -- here takes a new snapshot.
-    for i in 1 .. 2000 loop
+    -- flushed before the transaction leaves the proc array). Wait for every change's transaction,
+    -- briefly: each statement here takes a new snapshot, and what one snapshot shows committed
+    -- stays visible in later ones.
+    <<wait>>
+    for attempt in 1 .. 2000 loop
         snap = pg_catalog.pg_current_snapshot();
         xmax = pg_catalog.pg_snapshot_xmax(snap)::text::bigint;
         low = xmax & 4294967295;
-        full_xid = xmax - low + xid;
-        if xid - low > 2147483648 then
-            full_xid = full_xid - 4294967296;
-        elsif low - xid > 2147483648 then
-            full_xid = full_xid + 4294967296;
-        end if;
-        exit when pg_catalog.pg_visible_in_snapshot(full_xid::text::xid8, snap);
+        while waiting <= coalesce(array_length(xids, 1), 0) loop
+            full_xid = xmax - low + xids[waiting];
+            if xids[waiting] - low > 2147483648 then
+                full_xid = full_xid - 4294967296;
+            elsif low - xids[waiting] > 2147483648 then
+                full_xid = full_xid + 4294967296;
+            end if;
+            exit when not pg_catalog.pg_visible_in_snapshot(full_xid::text::xid8, snap);
+            waiting = waiting + 1;
+        end loop;
+        exit wait when waiting > coalesce(array_length(xids, 1), 0);
         perform pg_catalog.pg_sleep(0.0005);
     end loop;
 
-    select format(
-               'select exists(select 1 from %s where %s)',
-               entity::regclass,
-               string_agg(format('%I = %L::%s', pk[n], pk_values[n], pk_types[n]), ' and ')
-           )
-      into stmt
-      from generate_subscripts(pk, 1) as n;
+    -- Changes of the same table share one statement, hence one plan. `offset 0` keeps the planner
+    -- from turning the EXISTS into a hashed subplan, which would read (and run the policy on)
+    -- every row of the table instead of looking up each key.
+    select array_agg(t.stmt order by t.n), array_agg(t.first order by t.n)
+      into stmts, stmt_ids
+      from (select n, stmt, min(n) over (partition by stmt) as first
+              from generate_subscripts(xids, 1) as n,
+                   lateral (select format(
+                                       'select array(select exists(select 1 from %s as changed where %s offset 0) '
+                                       'from jsonb_array_elements($1) with ordinality as candidate(key, n) order by candidate.n)',
+                                       entities[n]::regclass,
+                                       string_agg(format('changed.%I = (candidate.key -> %s ->> 2)::%s', k ->> 0, o - 1, k ->> 1), ' and ')
+                                   ) as stmt
+                              from jsonb_array_elements(keys -> (n - 1)) with ordinality as key(k, o)) as s) as t;
 
-    results = array_fill(false, array[coalesce(array_length(roles, 1), 0)]);
-    for role_name in select distinct r from unnest(roles) as r loop
-        candidates = (select count(*) from unnest(roles) as r where r = role_name);
-        -- For many candidates a prepared statement keeps its plan across them (replanned once per
-        -- role), several times cheaper than planning each EXECUTE.
-        if candidates > 2 then
-            if exists (select 1 from pg_catalog.pg_prepared_statements where name = 'realtime_check_visibility') then
+    -- One run per statement and subscriber; the role is set once per statement and role. A
+    -- statement run more than twice is prepared, so its plan is kept (replanned once per role).
+    for stmt_id, subscriber, members, run_keys, runs in
+        select stmt_ids[c.n], c.s, array_agg(c.i order by c.i), jsonb_agg(keys -> (c.n - 1) order by c.i),
+               count(*) over (partition by stmt_ids[c.n])
+          from unnest(changes, subscribers) with ordinality as c(n, s, i)
+         group by stmt_ids[c.n], c.s
+         order by 1, roles[c.s], 2
+    loop
+        if stmt_id is distinct from group_stmt then
+            perform pg_catalog.set_config('role', null, true);
+            if prepared then
                 deallocate realtime_check_visibility;
+                prepared = false;
             end if;
-            execute 'prepare realtime_check_visibility as ' || stmt;
+            group_stmt = stmt_id;
+            group_role = null;
+            if runs > 2 then
+                begin
+                    if exists (select 1 from pg_catalog.pg_prepared_statements where name = 'realtime_check_visibility') then
+                        deallocate realtime_check_visibility;
+                    end if;
+                    execute 'prepare realtime_check_visibility(jsonb) as ' || stmts[stmt_id];
+                    prepared = true;
+                exception when others then
+                    null; -- e.g. the table is gone: each run below then fails on its own
+                end;
+            end if;
         end if;
-        perform pg_catalog.set_config('role', role_name, true);
-        for i in 1 .. array_length(roles, 1) loop
-            if roles[i] <> role_name then continue; end if;
-            begin
-                perform pg_catalog.set_config('request.jwt.claims', claims[i], true);
-                if candidates > 2 then
-                    execute 'execute realtime_check_visibility' into has_access;
-                else
-                    execute stmt into has_access;
-                end if;
-                results[i] = coalesce(has_access, false);
-            exception when others then
-                results[i] = null; -- the subtransaction's rollback also restored the role
-            end;
-        end loop;
-        perform pg_catalog.set_config('role', null, true);
-        if candidates > 2 then
-            deallocate realtime_check_visibility;
+        if roles[subscriber] is distinct from group_role then
+            group_role = roles[subscriber];
+            perform pg_catalog.set_config('role', group_role, true);
         end if;
+        perform pg_catalog.set_config('request.jwt.claims', claims[subscriber], true);
+        begin
+            if prepared then
+                execute format('execute realtime_check_visibility(%L)', run_keys) into visible;
+            else
+                execute stmts[stmt_id] into visible using run_keys;
+            end if;
+            for j in 1 .. array_length(members, 1) loop
+                results[members[j]] = coalesce(visible[j], false);
+            end loop;
+        exception when others then
+            -- A policy raised for one of the rows (the rollback restored neither role nor claims:
+            -- both were set outside this block): find which, one key at a time.
+            for j in 1 .. array_length(members, 1) loop
+                begin
+                    execute stmts[stmt_id] into visible using jsonb_build_array(run_keys -> (j - 1));
+                    results[members[j]] = coalesce(visible[1], false);
+                exception when others then
+                    results[members[j]] = null;
+                end;
+            end loop;
+        end;
     end loop;
+    perform pg_catalog.set_config('role', null, true);
+    perform pg_catalog.set_config('request.jwt.claims', null, true);
+    if prepared then
+        deallocate realtime_check_visibility;
+    end if;
     return results;
 end;
 $$;
 
 revoke all on function realtime.change_metadata(oid, text[]) from public;
-revoke all on function realtime.check_visibility(bigint, oid, text[], text[], text[], text[], text[]) from public;
+revoke all on function realtime.check_visibility(bigint[], oid[], jsonb, text[], text[], int[], int[]) from public;
 
 -- DDL (ALTER TABLE, GRANT, REVOKE, ENABLE ROW LEVEL SECURITY, ...) writes a transactional logical
 -- message into the WAL, so the server drops its cached table metadata at exactly the point of the

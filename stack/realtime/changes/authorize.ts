@@ -1,7 +1,7 @@
 /**
  * Who receives a change, and what. Table metadata (RLS on?, primary key, column types, each
  * role's selectable columns) comes from realtime.change_metadata and is cached until the catalog
- * changes; RLS is checked for all candidates of a change in one round trip
+ * changes; RLS is checked for all candidates of a batch of changes in one round trip
  * (realtime.check_visibility), as Supabase's realtime.apply_rls does per subscriber.
  */
 import type { StackContext } from '../../context.ts';
@@ -32,6 +32,27 @@ const META_TTL_MS = 10_000;
 
 /** Per subscriber, each distinct payload with the ids of the bindings it answers. */
 export type Deliveries = Map<Subscriber, Map<ChangeData, number[]>>;
+
+/** A change and the bindings whose event and filters accept it. */
+export interface Candidates {
+	change: DecodedChange;
+	entries: Entry[];
+	/** Canonical text of the columns the filters saw (the new row; the old one for DELETE). */
+	row: Map<string, string | null>;
+}
+
+/** A change on its way through decideAll. */
+interface Plan extends Candidates {
+	meta: TableMeta;
+	pk: string[];
+	mayReadKey: (role: string) => boolean;
+	/** Per distinct role and claims RLS decides: visible, hidden (false) or the policy raised (null). */
+	visibility: Map<string, boolean | null>;
+	/** What RLS is asked, by the same keys. */
+	checks: Map<string, { role: string; claims: string }>;
+}
+
+const visibilityKey = (subscriber: Subscriber) => `${subscriber.auth.role}\u0000${subscriber.claimsJson}`;
 
 export class Authorizer {
 	/** Table metadata per relation OID; dropped on Relation messages, DDL and reconnects. */
@@ -86,50 +107,112 @@ export class Authorizer {
 		}
 	}
 
-	/** Decides, for every candidate binding, what (if anything) it receives. */
-	async decide(
-		change: DecodedChange,
-		entries: Entry[],
-		row: Map<string, string | null>
-	): Promise<Deliveries> {
-		const { relation, type } = change;
-		const out: Deliveries = new Map();
-		const meta = await this.tableMeta(relation.oid, [...new Set(entries.map((e) => e.subscriber.auth.role))]);
-		if (!meta) return out; // table dropped meanwhile
+	/**
+	 * Decides, for every candidate binding of each change, what (if anything) it receives. The RLS
+	 * checks of the whole batch go to the database in one round trip; a change whose decision
+	 * failed gets its Error instead (the others still go through).
+	 */
+	async decideAll(batch: Candidates[]): Promise<Array<Deliveries | Error>> {
+		const plans = await Promise.all(
+			batch.map((candidates) => this.plan(candidates).catch((error: Error) => error))
+		);
+		const checked = plans.filter((p): p is Plan => p !== null && !(p instanceof Error) && p.checks.size > 0);
+		const failed = await this.checkVisibility(checked);
+		return plans.map((plan) => {
+			if (plan instanceof Error) return plan;
+			if (plan === null) return new Map(); // table dropped meanwhile
+			const failure = failed.get(plan);
+			if (failure) return failure;
+			try {
+				return this.deliveries(plan);
+			} catch (error) {
+				return error as Error;
+			}
+		});
+	}
 
+	/** Table metadata and the distinct (role, claims) of the candidates that RLS must decide. */
+	private async plan(candidates: Candidates): Promise<Plan | null> {
+		const { change, entries } = candidates;
+		const meta = await this.tableMeta(change.relation.oid, [
+			...new Set(entries.map((e) => e.subscriber.auth.role))
+		]);
+		if (!meta) return null;
 		const pk = meta.pk.map((c) => c.name);
 		const mayReadKey = (role: string) => pk.every((c) => meta.columns[role]?.includes(c));
-		// RLS decides per subscriber: one round trip checks every distinct (role, claims).
-		const visibility = new Map<string, boolean | null>();
-		if (meta.rls && type !== 'DELETE' && pk.length > 0) {
-			const roles: string[] = [];
-			const claims: string[] = [];
+		const plan: Plan = { ...candidates, meta, pk, mayReadKey, visibility: new Map(), checks: new Map() };
+		if (meta.rls && change.type !== 'DELETE' && pk.length > 0) {
 			for (const { subscriber } of entries) {
 				const { role } = subscriber.auth;
-				const key = `${role}\u0000${subscriber.claimsJson}`;
-				if (visibility.has(key) || meta.bypass[role] || !mayReadKey(role)) continue;
-				visibility.set(key, false);
-				roles.push(role);
-				claims.push(subscriber.claimsJson);
-			}
-			if (roles.length > 0) {
-				const { rows } = await this.ctx.pool.query<{ visible: Array<boolean | null> }>(
-					'select realtime.check_visibility($1, $2, $3, $4, $5, $6, $7) as visible',
-					[
-						change.xid,
-						relation.oid,
-						pk,
-						meta.pk.map((c) => c.type),
-						pk.map((c) => row.get(c) ?? null),
-						roles,
-						claims
-					]
-				);
-				const visible = rows[0]?.visible ?? [];
-				[...visibility.keys()].forEach((key, i) => visibility.set(key, visible[i] ?? false));
+				const key = visibilityKey(subscriber);
+				if (plan.checks.has(key) || meta.bypass[role] || !mayReadKey(role)) continue;
+				plan.visibility.set(key, false);
+				plan.checks.set(key, { role, claims: subscriber.claimsJson });
 			}
 		}
+		return plan;
+	}
 
+	/**
+	 * Runs the plans' checks in one round trip (realtime.check_visibility) and stores the answers in
+	 * their `visibility`. If that fails for a batch, each plan is retried alone so one bad change does
+	 * not take the others with it; returns the plans that still failed.
+	 */
+	private async checkVisibility(plans: Plan[]): Promise<Map<Plan, Error>> {
+		const failed = new Map<Plan, Error>();
+		if (plans.length === 0) return failed;
+		// Each distinct role and claims goes once; candidates point at it (claims are large).
+		const subscribers = new Map<string, number>();
+		const roles: string[] = [];
+		const claims: string[] = [];
+		const changes: number[] = [];
+		const candidates: number[] = [];
+		plans.forEach((plan, n) => {
+			for (const [key, check] of plan.checks) {
+				let subscriber = subscribers.get(key);
+				if (subscriber === undefined) {
+					subscribers.set(key, (subscriber = roles.length + 1));
+					roles.push(check.role);
+					claims.push(check.claims);
+				}
+				changes.push(n + 1);
+				candidates.push(subscriber);
+			}
+		});
+		try {
+			const { rows } = await this.ctx.pool.query<{ visible: Array<boolean | null> }>(
+				'select realtime.check_visibility($1, $2, $3, $4, $5, $6, $7) as visible',
+				[
+					plans.map((p) => p.change.xid),
+					plans.map((p) => p.change.relation.oid),
+					JSON.stringify(plans.map((p) => p.meta.pk.map((c) => [c.name, c.type, p.row.get(c.name) ?? null]))),
+					roles,
+					claims,
+					changes,
+					candidates
+				]
+			);
+			const visible = rows[0]?.visible ?? [];
+			let i = 0;
+			for (const plan of plans) {
+				for (const key of plan.checks.keys()) plan.visibility.set(key, visible[i++] ?? false);
+			}
+		} catch (error) {
+			if (plans.length === 1) failed.set(plans[0], error as Error);
+			else {
+				for (const plan of plans) {
+					for (const [p, e] of await this.checkVisibility([plan])) failed.set(p, e);
+				}
+			}
+		}
+		return failed;
+	}
+
+	/** What each candidate binding receives, once RLS has answered. */
+	private deliveries(plan: Plan): Deliveries {
+		const { change, entries, meta, pk, mayReadKey, visibility } = plan;
+		const { type } = change;
+		const out: Deliveries = new Map();
 		const primaryKey = new Set(pk);
 		const perRole = new Map<string, ChangeData>();
 		const errors = new Map<string, ChangeData>();
@@ -144,7 +227,7 @@ export class Authorizer {
 			if (type !== 'DELETE' && pk.length === 0) data = errorFor(ERROR_NO_PRIMARY_KEY);
 			else if (type !== 'DELETE' && !mayReadKey(role)) data = errorFor(ERROR_UNAUTHORIZED);
 			else {
-				const visible = visibility.get(`${role}\u0000${entry.subscriber.claimsJson}`);
+				const visible = visibility.get(visibilityKey(entry.subscriber));
 				if (visible === false) continue;
 				if (visible === null) data = errorFor(ERROR_RLS_FAILED);
 				// One payload per role and column selection, shared by every subscriber it fits.

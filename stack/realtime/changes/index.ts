@@ -4,7 +4,7 @@
  *   WAL -> pgoutput (./replication.ts, ./pgoutput.ts) -> one queue in commit order
  *       -> candidate bindings by table and eq value (./registry.ts)
  *       -> table metadata, cached until DDL (realtime.change_metadata)
- *       -> one RLS round trip per change for all candidates (realtime.check_visibility)
+ *       -> one RLS round trip for all candidates of the changes queued (realtime.check_visibility)
  *       -> payload per role (./payload.ts) -> deliver(ids, data)
  *
  * Inserts into realtime.messages (broadcast from the database) arrive on the same stream and go
@@ -30,27 +30,29 @@ import {
 	type Relation,
 	type TupleValue
 } from './pgoutput.ts';
-import { Authorizer } from './authorize.ts';
+import { Authorizer, type Candidates } from './authorize.ts';
 import { Registry, type ChangeType, type Entry, type Subscriber } from './registry.ts';
 import { PUBLICATIONS, ReplicationStream } from './replication.ts';
 import { TypeCache } from './types.ts';
 import { resolveBinding, SubscribeError, type ResolvedBinding } from './validate.ts';
 
 type MessageListener = Parameters<ChangesEngine['onMessage']>[0];
-/** Delivers one authorized change. */
-type Send = () => void;
+/** A change waiting for authorization. */
+type RoutedChange = Candidates & { commitTime: Date };
+/** What a batch holds, in stream order: changes to authorize, and broadcasts to relay as they are. */
+type Pending = RoutedChange | { send: () => void };
 
 type BroadcastMessage = Parameters<MessageListener>[0];
 
-/** Changes authorized concurrently; delivery stays in stream order. */
-const MAX_IN_FLIGHT = 4;
+/** At most this many queued changes are authorized in one round trip. */
+const MAX_BATCH = 100;
 
 /** DDL writes this logical message into the WAL (35-realtime-changes.sql): cached metadata is stale. */
 const CATALOG_MESSAGE = 'supabase_realtime_catalog';
 /** Queued when a new replication session starts: the database may have been rebuilt meanwhile. */
 const NEW_SESSION = 'new session';
 
-const REQUIRED_FUNCTION = 'realtime.check_visibility(bigint,oid,text[],text[],text[],text[],text[])';
+const REQUIRED_FUNCTION = 'realtime.check_visibility(bigint[],oid[],jsonb,text[],text[],integer[],integer[])';
 const BOOTSTRAP_SQL = path.join(
 	path.dirname(fileURLToPath(import.meta.url)),
 	'../../db/bootstrap/35-realtime-changes.sql'
@@ -214,56 +216,17 @@ class Engine implements ChangesEngine {
 	}
 
 	/**
-	 * Works through the stream in order. Changes are authorized concurrently (up to MAX_IN_FLIGHT
-	 * round trips at once) but delivered strictly in stream order.
+	 * Works through the stream in order, a batch at a time: what is already queued (never waiting
+	 * for more, so a lone change goes at once) is authorized in one round trip, then delivered
+	 * strictly in stream order before the next batch starts.
 	 */
 	private async drain(): Promise<void> {
 		if (this.draining) return;
 		this.draining = true;
-		const inFlight: Array<Promise<Send | undefined>> = [];
-		// Jobs never reject (see below); a send only throws if a listener does, and those are caught.
-		const settle = async () => (await inFlight.shift()!)?.();
 		try {
-			while (!this.closed) {
-				const item = this.queue.shift();
-				if (!item) {
-					if (inFlight.length === 0) break;
-					await settle();
-					continue;
-				}
-				const message = item.message;
-				switch (message.tag) {
-					case 'begin':
-						this.commitTime = message.commitTime;
-						this.xid = message.xid;
-						break;
-					case 'message':
-						if (message.prefix !== CATALOG_MESSAGE && message.prefix !== NEW_SESSION) break;
-						// Nothing in flight may store metadata read before this DDL.
-						while (inFlight.length > 0) await settle();
-						this.authorizer.forgetAll();
-						if (message.prefix === NEW_SESSION) this.types.clear();
-						break;
-					case 'relation':
-						this.authorizer.forget(message.relation.oid);
-						await this.types.ensure(message.relation.columns.map((c) => c.typeOid)).catch((error: Error) => {
-							this.ctx.log.error(`realtime changes: could not load column types: ${error.message}`);
-						});
-						break;
-					case 'insert':
-					case 'update':
-					case 'delete':
-						inFlight.push(
-							this.prepare(message).catch((error: Error) => {
-								this.ctx.log.error(`realtime changes: dropped a change: ${error.stack ?? error}`);
-								return undefined;
-							})
-						);
-						if (inFlight.length >= MAX_IN_FLIGHT) await settle();
-						break;
-					default:
-						break;
-				}
+			while (!this.closed && this.queue.length > 0) {
+				const batch = await this.nextBatch();
+				if (batch.length > 0) await this.authorizeAndSend(batch);
 			}
 		} catch (error) {
 			this.ctx.log.error(`realtime changes: ${(error as Error).stack ?? error}`);
@@ -274,13 +237,95 @@ class Engine implements ChangesEngine {
 		if (this.queue.length > 0 && !this.closed) void this.drain();
 	}
 
-	/** Matches a change to bindings now; resolves with what sends it once authorized. */
-	private async prepare(
+	/**
+	 * Takes up to MAX_BATCH changes someone listens to from the queue, handling the other messages on
+	 * the way. Stops before DDL, a new session or a table's (re)definition when it holds changes
+	 * already: the changes before such a point must be authorized with what was known before it.
+	 */
+	private async nextBatch(): Promise<Pending[]> {
+		const batch: Pending[] = [];
+		while (batch.length < MAX_BATCH && !this.closed) {
+			const message = this.queue[0]?.message;
+			if (!message) break;
+			const barrier =
+				message.tag === 'relation' ||
+				(message.tag === 'message' && (message.prefix === CATALOG_MESSAGE || message.prefix === NEW_SESSION));
+			if (barrier && batch.length > 0) break;
+			this.queue.shift();
+			switch (message.tag) {
+				case 'begin':
+					this.commitTime = message.commitTime;
+					this.xid = message.xid;
+					break;
+				case 'message':
+					if (!barrier) break;
+					this.authorizer.forgetAll();
+					if (message.prefix === NEW_SESSION) this.types.clear();
+					break;
+				case 'relation':
+					this.authorizer.forget(message.relation.oid);
+					await this.types.ensure(message.relation.columns.map((c) => c.typeOid)).catch((error: Error) => {
+						this.ctx.log.error(`realtime changes: could not load column types: ${error.message}`);
+					});
+					break;
+				case 'insert':
+				case 'update':
+				case 'delete':
+					try {
+						const pending = this.prepare(message);
+						if (pending) batch.push(pending);
+					} catch (error) {
+						this.ctx.log.error(`realtime changes: dropped a change: ${(error as Error).stack ?? error}`);
+					}
+					break;
+				default:
+					break;
+			}
+		}
+		return batch;
+	}
+
+	/** Authorizes the batch's changes in one round trip, then sends everything in stream order. */
+	private async authorizeAndSend(batch: Pending[]): Promise<void> {
+		const changes = batch.filter((p): p is RoutedChange => !('send' in p));
+		const decided = changes.length > 0 ? await this.authorizer.decideAll(changes) : [];
+		let next = 0;
+		for (const pending of batch) {
+			if ('send' in pending) {
+				pending.send();
+				continue;
+			}
+			const deliveries = decided[next++];
+			if (deliveries instanceof Error) {
+				this.ctx.log.error(`realtime changes: dropped a change: ${deliveries.stack ?? deliveries}`);
+				continue;
+			}
+			for (const [subscriber, events] of deliveries) {
+				for (const [data, ids] of events) {
+					try {
+						subscriber.deliver(ids, data);
+					} catch (error) {
+						this.ctx.log.error(`realtime changes: delivery failed: ${(error as Error).message}`);
+					}
+				}
+			}
+			const { relation, type } = pending.change;
+			this.ctx.log.debug(
+				`realtime changes: ${type} ${relation.schema}.${relation.table} to ${deliveries.size} subscriber(s), ` +
+					`${Date.now() - pending.commitTime.getTime()} ms after commit`
+			);
+		}
+	}
+
+	/** Matches a change to bindings now (in stream order); what it needs before it can be sent. */
+	private prepare(
 		message: Extract<PgoutputMessage, { tag: 'insert' | 'update' | 'delete' }>
-	): Promise<Send | undefined> {
+	): Pending | undefined {
 		const { relation } = message;
 		if (isMessagesTable(relation)) {
-			return message.tag === 'insert' ? () => this.relayMessage(relation, message.newTuple) : undefined;
+			return message.tag === 'insert'
+				? { send: () => this.relayMessage(relation, message.newTuple) }
+				: undefined;
 		}
 		if (message.tag === 'insert') return this.route(relation, 'INSERT', message.newTuple, null, false);
 		if (message.tag === 'update')
@@ -316,13 +361,13 @@ class Engine implements ChangesEngine {
 		}
 	}
 
-	private async route(
+	private route(
 		relation: Relation,
 		type: ChangeType,
 		newTuple: TupleValue[] | null,
 		oldTuple: TupleValue[] | null,
 		oldIsKeyOnly: boolean
-	): Promise<Send | undefined> {
+	): RoutedChange | undefined {
 		if (!this.registry.listens(relation.schema, relation.table)) return undefined;
 		const newValues = newTuple
 			? new Map(relation.columns.map((c, i) => [c.name, newTuple[i]] as const))
@@ -353,22 +398,7 @@ class Engine implements ChangesEngine {
 			newValues,
 			oldValues
 		};
-		const deliveries = await this.authorizer.decide(change, entries, filterRow);
-		return () => {
-			for (const [subscriber, events] of deliveries) {
-				for (const [data, ids] of events) {
-					try {
-						subscriber.deliver(ids, data);
-					} catch (error) {
-						this.ctx.log.error(`realtime changes: delivery failed: ${(error as Error).message}`);
-					}
-				}
-			}
-			this.ctx.log.debug(
-				`realtime changes: ${type} ${relation.schema}.${relation.table} to ${deliveries.size} subscriber(s), ` +
-					`${Date.now() - commitTime.getTime()} ms after commit`
-			);
-		};
+		return { change, entries, row: filterRow, commitTime };
 	}
 }
 
