@@ -2,7 +2,7 @@
  * What tests share: the stack's URL and keys from the environment, Supabase clients for Node,
  * demo users, and SQL on the db port.
  */
-import { createClient } from '@supabase/supabase-js';
+import { createClient, type RealtimeChannel } from '@supabase/supabase-js';
 import pg from 'pg';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
@@ -60,6 +60,35 @@ export function client(key = testEnv().anonKey, options: ClientOptions = {}) {
 		...options,
 		auth: { persistSession: false, autoRefreshToken: false, ...options.auth },
 		realtime: { transport: WebSocket as never, ...options.realtime }
+	});
+}
+
+export type Client = ReturnType<typeof client>;
+
+/** The clients a test file makes: `removeChannels()` (in afterEach) leaves every channel they joined. */
+export function clientPool() {
+	const clients: Client[] = [];
+	return {
+		add<C extends Client>(supabase: C): C {
+			clients.push(supabase);
+			return supabase;
+		},
+		make(options: ClientOptions = {}): Client {
+			return this.add(client(testEnv().anonKey, options));
+		},
+		async removeChannels(): Promise<void> {
+			await Promise.all(clients.splice(0).map((c) => c.removeAllChannels()));
+		}
+	};
+}
+
+/** Subscribes and resolves once the channel is SUBSCRIBED; rejects with the status otherwise. */
+export function subscribed(channel: RealtimeChannel): Promise<RealtimeChannel> {
+	return new Promise((resolve, reject) => {
+		channel.subscribe((status, err) => {
+			if (status === 'SUBSCRIBED') resolve(channel);
+			else reject(new Error(`${status}: ${err?.message ?? ''}`));
+		});
 	});
 }
 

@@ -6,15 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { client, closeSql, sql, testEnv } from './helpers.ts';
+import { client, type Client, clientPool, closeSql, sql, testEnv } from './helpers.ts';
 
-type Client = ReturnType<typeof client>;
-
-const clients: Client[] = [];
+const pool = clientPool();
 const cleanup: string[] = [];
 
 afterEach(async () => {
-	await Promise.all(clients.splice(0).map((c) => c.removeAllChannels()));
+	await pool.removeChannels();
 	for (const statement of cleanup.splice(0).reverse()) await sql(statement);
 });
 afterAll(() => closeSql());
@@ -37,7 +35,7 @@ async function token(sub: string, seconds: number): Promise<string> {
 /** A client whose realtime token is whatever `current.token` holds (the accessToken option). */
 async function withToken(current: { token: string }): Promise<Client> {
 	const supabase = client(testEnv().anonKey, { accessToken: async () => current.token });
-	clients.push(supabase);
+	pool.add(supabase);
 	// supabase-js fetches the token asynchronously; a join sent before that would carry none.
 	await supabase.realtime.setAuth();
 	return supabase;
@@ -136,7 +134,7 @@ describe('channel tokens', () => {
 
 	it('accepts the opaque sb_publishable_ key for the socket', async () => {
 		const supabase = client(testEnv().publishableKey);
-		clients.push(supabase);
+		pool.add(supabase);
 		const channel = supabase.channel(`auth-${randomUUID()}`, {
 			config: { broadcast: { self: true, ack: true } }
 		});

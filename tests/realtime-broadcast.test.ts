@@ -6,29 +6,14 @@ import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { client, testEnv } from './helpers.ts';
+import { client, clientPool, subscribed, testEnv } from './helpers.ts';
 
-type Client = ReturnType<typeof client>;
-
-const clients: Client[] = [];
-function make(options: Parameters<typeof client>[1] = {}): Client {
-	const supabase = client(testEnv().anonKey, options);
-	clients.push(supabase);
-	return supabase;
-}
+const pool = clientPool();
+const make = (options: Parameters<typeof client>[1] = {}) => pool.make(options);
 
 afterEach(async () => {
-	await Promise.all(clients.splice(0).map((c) => c.removeAllChannels()));
+	await pool.removeChannels();
 });
-
-function subscribed(channel: RealtimeChannel): Promise<RealtimeChannel> {
-	return new Promise((resolve, reject) => {
-		channel.subscribe((status, err) => {
-			if (status === 'SUBSCRIBED') resolve(channel);
-			else reject(new Error(`${status}: ${err?.message ?? ''}`));
-		});
-	});
-}
 
 /** Resolves with the payload of the first broadcast `event` the channel receives from now on. */
 function next(channel: RealtimeChannel, event: string): Promise<Record<string, unknown>> {

@@ -6,19 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { client, testEnv } from './helpers.ts';
+import { clientPool, testEnv } from './helpers.ts';
 
-type Client = ReturnType<typeof client>;
-
-const clients: Client[] = [];
-function make(): Client {
-	const supabase = client(testEnv().anonKey);
-	clients.push(supabase);
-	return supabase;
-}
+const pool = clientPool();
+const make = () => pool.make();
 
 afterEach(async () => {
-	await Promise.all(clients.splice(0).map((c) => c.removeAllChannels()));
+	await pool.removeChannels();
 });
 
 function outcome(channel: RealtimeChannel): Promise<{ status: string; message?: string }> {

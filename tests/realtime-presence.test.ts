@@ -5,29 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { client, testEnv } from './helpers.ts';
+import { clientPool, subscribed } from './helpers.ts';
 
-type Client = ReturnType<typeof client>;
-
-const clients: Client[] = [];
-function make(): Client {
-	const supabase = client(testEnv().anonKey);
-	clients.push(supabase);
-	return supabase;
-}
+const pool = clientPool();
+const make = () => pool.make();
 
 afterEach(async () => {
-	await Promise.all(clients.splice(0).map((c) => c.removeAllChannels()));
+	await pool.removeChannels();
 });
-
-function subscribed(channel: RealtimeChannel): Promise<RealtimeChannel> {
-	return new Promise((resolve, reject) => {
-		channel.subscribe((status, err) => {
-			if (status === 'SUBSCRIBED') resolve(channel);
-			else reject(new Error(`${status}: ${err?.message ?? ''}`));
-		});
-	});
-}
 
 /** Resolves when the channel's presence state satisfies `check` (checked on every sync). */
 function presenceUntil(
@@ -52,7 +37,8 @@ describe('presence', () => {
 		const oneTabLeft = presenceUntil(observer, (s) => s.alice?.length === 1 && leaves.includes('alice'));
 		await subscribed(observer);
 
-		const tabs = [make(), make()].map((c) => c.channel(topic, { config: { presence: { key: 'alice' } } }));
+		const tabClients = [make(), make()];
+		const tabs = tabClients.map((c) => c.channel(topic, { config: { presence: { key: 'alice' } } }));
 		for (const [i, tab] of tabs.entries()) {
 			await subscribed(tab);
 			expect(await tab.track({ tab: i + 1 })).toBe('ok');
@@ -62,7 +48,7 @@ describe('presence', () => {
 		expect(state.alice.every((m) => typeof m.presence_ref === 'string')).toBe(true);
 
 		// The second tab's socket goes away without leaving its channel.
-		await clients[2].realtime.disconnect();
+		await tabClients[1].realtime.disconnect();
 		const after = await oneTabLeft;
 		expect(after.alice.map((m) => m.tab)).toEqual([1]);
 	});

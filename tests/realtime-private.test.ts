@@ -6,28 +6,26 @@
 import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { client, closeSql, signedIn, sql, testEnv } from './helpers.ts';
+import { client, type Client, clientPool, closeSql, signedIn, sql, testEnv } from './helpers.ts';
 
-type Client = ReturnType<typeof client>;
-
-const clients: Client[] = [];
+const pool = clientPool();
 const cleanup: string[] = [];
 
 afterEach(async () => {
-	await Promise.all(clients.splice(0).map((c) => c.removeAllChannels()));
+	await pool.removeChannels();
 	for (const statement of cleanup.splice(0).reverse()) await sql(statement);
 });
 afterAll(() => closeSql());
 
 async function user(email: string): Promise<Client> {
 	const { supabase } = await signedIn(email);
-	clients.push(supabase);
+	pool.add(supabase);
 	return supabase;
 }
 
 function anon(): Client {
 	const supabase = client(testEnv().anonKey);
-	clients.push(supabase);
+	pool.add(supabase);
 	return supabase;
 }
 
