@@ -4,8 +4,9 @@
  * publication at run time, commit order, and a dropped replication connection.
  */
 import type { RealtimeChannel, RealtimePostgresChangesPayload } from '@supabase/supabase-js';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeSql, eventually, signedIn, sql } from './helpers.ts';
+import { closeSql, eventually, signedIn, sql, testEnv } from './helpers.ts';
 
 type Row = Record<string, unknown>;
 type Change = RealtimePostgresChangesPayload<Row>;
@@ -215,6 +216,31 @@ describe('postgres changes', () => {
 			.map((e) => (e.new as Row).title)
 			.filter((t) => String(t).startsWith(`rtc ${run} order`));
 		expect(order).toEqual([1, 2, 3, 4, 5].map((n) => `rtc ${run} order ${n}`));
+	});
+
+	it('delivers a burst of separate commits under RLS completely and in commit order', async () => {
+		const a = await listen(alice, { event: 'INSERT' });
+		const b = await listen(bob, { event: 'INSERT' });
+		const titles = Array.from({ length: 50 }, (_, n) => `rtc ${run} burst ${n + 1}`);
+		// Fifty commits queued back to back on one connection (so commit order is the titles' order):
+		// they pile up faster than one round trip each, and the engine authorizes them in batches.
+		const db = new pg.Client({ connectionString: testEnv().dbUrl });
+		await db.connect();
+		try {
+			await Promise.all(
+				titles.map((title) =>
+					db.query(`insert into public.notifications (user_id, title) values ($1, $2)`, [alice.id, title])
+				)
+			);
+		} finally {
+			await db.end();
+		}
+		await a.inbox.next((e) => newTitle(e, titles[49]));
+		const received = a.inbox.events
+			.map((e) => String((e.new as Row).title))
+			.filter((t) => t.includes(' burst '));
+		expect(received).toEqual(titles);
+		expect(b.inbox.events.filter((e) => String((e.new as Row).title).includes(' burst '))).toEqual([]);
 	});
 
 	it('refuses a bad filter with Supabase system messages', async () => {
