@@ -1,14 +1,13 @@
 /**
  * `npm run stack` (start, print status, run until Ctrl-C) and `npm run db:reset`.
  */
-import { loadConfig } from './config.ts';
-import { startStack } from './index.ts';
-import { statusBlock } from './status.ts';
-import { createLogger } from './log.ts';
-import { resetDatabase } from './db/migrate.ts';
-import { MigrationError } from './db/migrate.ts';
-import { startCluster, StackStartError } from './db/postgres.ts';
 import net from 'node:net';
+import { loadConfig } from './config.ts';
+import { MigrationError, resetDatabase } from './db/migrate.ts';
+import { startCluster, StackStartError } from './db/postgres.ts';
+import { startStack } from './index.ts';
+import { createLogger } from './log.ts';
+import { statusBlock } from './status.ts';
 
 function isListening(host: string, port: number): Promise<boolean> {
 	return new Promise((resolve) => {

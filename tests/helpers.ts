@@ -55,12 +55,17 @@ export function testEnv(): TestEnv {
 type ClientOptions = NonNullable<Parameters<typeof createClient>[2]>;
 
 /** A supabase-js client as a Node script would make it (ws transport for realtime on Node 20). */
-export function client(key = testEnv().anonKey, options: ClientOptions = {}) {
-	return createClient(testEnv().url, key, {
+function nodeClient(url: string, key: string, options: ClientOptions = {}) {
+	return createClient(url, key, {
 		...options,
 		auth: { persistSession: false, autoRefreshToken: false, ...options.auth },
 		realtime: { transport: WebSocket as never, ...options.realtime }
 	});
+}
+
+/** A client of the shared test stack (or of whatever SUPABASE_URL points at). */
+export function client(key = testEnv().anonKey, options: ClientOptions = {}) {
+	return nodeClient(testEnv().url, key, options);
 }
 
 export type Client = ReturnType<typeof client>;
@@ -102,6 +107,31 @@ export async function signedIn(email: string, password = DEMO_PASSWORD, options:
 	const { data, error } = await supabase.auth.signInWithPassword({ email, password });
 	if (error) throw new Error(`sign-in as ${email} failed: ${error.message}`);
 	return { supabase, session: data.session!, user: data.user! };
+}
+
+/**
+ * A demo user's client on a stack the test file started itself (tests that restart the stack or
+ * change its settings), rather than the shared one.
+ */
+export async function signedInOn(env: Record<string, string>, email: string, options: ClientOptions = {}) {
+	const supabase = nodeClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, options);
+	const { data, error } = await supabase.auth.signInWithPassword({ email, password: DEMO_PASSWORD });
+	if (error) throw new Error(`sign-in as ${email} failed: ${error.message}`);
+	return { supabase, user: data.user! };
+}
+
+/** Inserts a notification for `userId` as the superuser, over a connection of its own to `dbUrl`. */
+export async function insertNotification(dbUrl: string, userId: string, title: string): Promise<void> {
+	const db = new pg.Client({ connectionString: dbUrl });
+	await db.connect();
+	try {
+		await db.query(`insert into notifications (user_id, category, title) values ($1, 'system', $2)`, [
+			userId,
+			title
+		]);
+	} finally {
+		await db.end();
+	}
 }
 
 let pool: pg.Pool | undefined;

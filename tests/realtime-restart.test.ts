@@ -3,10 +3,9 @@
  * own, and changes committed after the rejoin reach it. This file runs its own stack (it must
  * restart it), on its own ports and data folder.
  */
-import { createClient, type RealtimeChannel } from '@supabase/supabase-js';
-import pg from 'pg';
+import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { insertNotification, signedInOn } from './helpers.ts';
 import { startTestStack, type TestStack } from './setup/stack.ts';
 
 let test: TestStack;
@@ -20,16 +19,8 @@ afterAll(async () => {
 });
 
 it('rejoins after the stack restarts and receives changes made after the rejoin', async () => {
-	const supabase = createClient(test.env.SUPABASE_URL, test.env.SUPABASE_ANON_KEY, {
-		auth: { persistSession: false, autoRefreshToken: false },
-		realtime: { transport: WebSocket as never }
-	});
-	const { data, error } = await supabase.auth.signInWithPassword({
-		email: 'alice@example.com',
-		password: 'password123'
-	});
-	expect(error).toBeNull();
-	const alice = data.user!.id;
+	const { supabase, user } = await signedInOn(test.env, 'alice@example.com');
+	const alice = user.id;
 
 	const titles: string[] = [];
 	const statuses: string[] = [];
@@ -61,16 +52,7 @@ it('rejoins after the stack restarts and receives changes made after the rejoin'
 	const received = new Promise<void>((resolve) => {
 		onTitle = (title) => title === 'after the restart' && resolve();
 	});
-	const db = new pg.Client({ connectionString: test.env.SUPABASE_DB_URL });
-	await db.connect();
-	try {
-		await db.query(
-			`insert into notifications (user_id, category, title) values ($1, 'system', 'after the restart')`,
-			[alice]
-		);
-	} finally {
-		await db.end();
-	}
+	await insertNotification(test.env.SUPABASE_DB_URL, alice, 'after the restart');
 	await received;
 	expect(titles).toEqual(['after the restart']);
 	await supabase.removeAllChannels();

@@ -4,10 +4,8 @@
  * and changes keep arriving. This file runs its own stack with 60-second tokens; without working
  * refreshes, the server closes the channel ("Token has expired") once the first token runs out.
  */
-import { createClient } from '@supabase/supabase-js';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { insertNotification, signedInOn } from './helpers.ts';
 import { startTestStack, type TestStack } from './setup/stack.ts';
 
 const EXPIRY_SECONDS = 60;
@@ -22,16 +20,10 @@ afterAll(async () => {
 });
 
 it('keeps a channel subscribed and delivering past the expiry of the token it joined with', async () => {
-	const supabase = createClient(test.env.SUPABASE_URL, test.env.SUPABASE_ANON_KEY, {
-		auth: { persistSession: false, autoRefreshToken: true },
-		realtime: { transport: WebSocket as never }
+	const { supabase, user } = await signedInOn(test.env, 'alice@example.com', {
+		auth: { autoRefreshToken: true }
 	});
-	const { data, error } = await supabase.auth.signInWithPassword({
-		email: 'alice@example.com',
-		password: 'password123'
-	});
-	expect(error).toBeNull();
-	const alice = data.user!.id;
+	const alice = user.id;
 	const refreshed: string[] = [];
 	supabase.auth.onAuthStateChange((event, session) => {
 		if (event === 'TOKEN_REFRESHED' && session) refreshed.push(session.access_token);
@@ -65,16 +57,7 @@ it('keeps a channel subscribed and delivering past the expiry of the token it jo
 	const received = new Promise<void>((resolve) => {
 		onTitle = (title) => title === 'after the first token expired' && resolve();
 	});
-	const db = new pg.Client({ connectionString: test.env.SUPABASE_DB_URL });
-	await db.connect();
-	try {
-		await db.query(`insert into notifications (user_id, category, title) values ($1, 'system', $2)`, [
-			alice,
-			'after the first token expired'
-		]);
-	} finally {
-		await db.end();
-	}
+	await insertNotification(test.env.SUPABASE_DB_URL, alice, 'after the first token expired');
 	await received;
 	expect(statuses).toEqual(['SUBSCRIBED']);
 	await supabase.auth.stopAutoRefresh();

@@ -103,7 +103,7 @@ export function createGatewayApp(ctx: StackContext, services: GatewayServices): 
 	return app;
 }
 
-export function renderError(error: unknown, c: Context, ctx: StackContext): Response {
+function renderError(error: unknown, c: Context, ctx: StackContext): Response {
 	if (error instanceof HttpError) {
 		for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
 		return c.json(error.body, error.status as 400);
