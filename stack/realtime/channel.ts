@@ -24,7 +24,8 @@ import {
 } from './constants.ts';
 import type { Limits, RateWindow } from './limits.ts';
 import { secondsSinceExpiry, verifyToken, type VerifiedToken } from './tokens.ts';
-import type { JsonObject, JoinPayload, PhxMessage, ReplyStatus, ServerPush, SystemPayload } from './types.ts';
+import type { JoinRequest } from './join.ts';
+import type { JsonObject, PhxMessage, ReplyStatus, ServerPush, SystemPayload } from './types.ts';
 
 /** What a channel needs from its socket. */
 export interface ChannelConnection {
@@ -116,16 +117,15 @@ export class Channel implements Member {
 	// ---- join -------------------------------------------------------------------------------
 
 	/** Joins; throws JoinError with the reply's reason when refused. */
-	async join(payload: JoinPayload): Promise<Record<string, unknown>> {
-		const config = payload.config ?? {};
-		this.#private = config.private === true;
-		this.#selfBroadcast = config.broadcast?.self === true;
-		this.#ack = config.broadcast?.ack === true;
-		this.#presenceKey = config.presence?.key || randomUUID();
-		this.#presenceEnabled = config.presence?.enabled === true;
+	async join(request: JoinRequest): Promise<Record<string, unknown>> {
+		this.#private = request.private;
+		this.#selfBroadcast = request.broadcast.self;
+		this.#ack = request.broadcast.ack;
+		this.#presenceKey = request.presence.key ?? randomUUID();
+		this.#presenceEnabled = request.presence.enabled;
 		this.#key = topicKey(this.subTopic, this.#private);
 
-		const token = payload.access_token || payload.user_token;
+		const token = request.accessToken;
 		this.#token = token && !token.startsWith('sb_') ? token : this.conn.apiKey;
 		this.#auth = await this.#verify(this.#token);
 
@@ -136,11 +136,11 @@ export class Channel implements Member {
 			}
 		}
 
-		const bindings = (config.postgres_changes ?? []).filter((b): b is NonNullable<typeof b> => b != null);
+		const bindings = request.postgresChanges;
 		const response = { postgres_changes: [] as Array<Record<string, unknown>> };
 		let changesOutcome: SystemPayload | null = null;
 		if (bindings.length > 0) {
-			const { ids, outcome } = await this.#subscribeChanges(bindings as ChangeBinding[]);
+			const { ids, outcome } = await this.#subscribeChanges(bindings);
 			response.postgres_changes = bindings.map((b, i) => ({ ...b, id: ids[i] }));
 			changesOutcome = outcome;
 		}
@@ -251,6 +251,10 @@ export class Channel implements Member {
 	async #onBroadcast(msg: PhxMessage, frameBytes: number): Promise<void> {
 		const outgoing = toOutgoing(msg.payload);
 		if (!outgoing) return;
+		if (outgoing.kind === 'refused') {
+			if (this.#countEvent()) this.#reply(msg.ref, 'error', { reason: outgoing.reason });
+			return;
+		}
 		if (this.#private) {
 			if (this.#broadcastWrite === null) this.#broadcastWrite = await this.#canWrite(EXTENSIONS.broadcast);
 			// Supabase drops what the policies refuse, without a reply.
