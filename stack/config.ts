@@ -51,6 +51,8 @@ export interface RealtimeConfig {
 	maxBindingsPerJoin: number;
 	/** Comma-ANDed filters one postgres_changes binding may carry. */
 	maxFiltersPerBinding: number;
+	/** A `replication_ready` join waits this long for replication before its channel is closed. */
+	replicationReadyTimeoutMs: number;
 }
 
 export interface StackConfig {
@@ -161,7 +163,8 @@ export function loadConfig(env: Env = process.env): StackConfig {
 				Math.max(1, Math.floor(int(env, 'STACK_REALTIME_MAX_CLIENTS', 200) / 2))
 			),
 			maxBindingsPerJoin: int(env, 'STACK_REALTIME_MAX_BINDINGS_PER_JOIN', 100),
-			maxFiltersPerBinding: int(env, 'STACK_REALTIME_MAX_FILTERS_PER_BINDING', 10)
+			maxFiltersPerBinding: int(env, 'STACK_REALTIME_MAX_FILTERS_PER_BINDING', 10),
+			replicationReadyTimeoutMs: int(env, 'STACK_REALTIME_REPLICATION_READY_TIMEOUT_MS', 60_000)
 		}
 	};
 }

@@ -3,6 +3,7 @@
  * every open socket counts against the client limit and its address's share (HTTP 429 with
  * Supabase's text at upgrade beyond them), a socket that sends neither a heartbeat nor a join
  * within STACK_REALTIME_JOIN_TIMEOUT_MS is closed, and a legitimate client still gets in.
+ * Also: every join refusal waits STACK_REALTIME_JOIN_ERROR_BACKOFF_MS, as Supabase's does.
  */
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { startTestStack, type TestStack } from './setup/stack.ts';
 const MAX_CLIENTS = 20;
 const PER_IP = 15;
 const JOIN_TIMEOUT_MS = 1500;
+const JOIN_ERROR_BACKOFF_MS = 600;
 
 let test: TestStack;
 const open: WebSocket[] = [];
@@ -21,7 +23,8 @@ beforeAll(async () => {
 	test = await startTestStack({
 		STACK_REALTIME_MAX_CLIENTS: String(MAX_CLIENTS),
 		STACK_REALTIME_MAX_CONNECTIONS_PER_IP: String(PER_IP),
-		STACK_REALTIME_JOIN_TIMEOUT_MS: String(JOIN_TIMEOUT_MS)
+		STACK_REALTIME_JOIN_TIMEOUT_MS: String(JOIN_TIMEOUT_MS),
+		STACK_REALTIME_JOIN_ERROR_BACKOFF_MS: String(JOIN_ERROR_BACKOFF_MS)
 	});
 });
 
@@ -119,5 +122,23 @@ describe('sockets that never join', () => {
 		} finally {
 			await supabase.removeAllChannels();
 		}
+	});
+});
+
+describe('join refusals', () => {
+	it('wait the configured backoff before the error reply, whatever refuses them', async () => {
+		const ws = await connect('127.0.0.5');
+		const refusals: Array<[string, unknown]> = [
+			['realtime:', {}], // TopicNameRequired (a limit check)
+			['realtime:backoff', { config: { postgres_changes: 'all' } }], // an unreadable payload
+			['realtime:backoff-jwt', { access_token: 'not-a-jwt' }] // the token
+		];
+		for (const [i, [topic, payload]] of refusals.entries()) {
+			const started = performance.now();
+			const reply = await ask(ws, [String(i), `r${i}`, topic, 'phx_join', payload]);
+			expect(reply[4], topic).toMatchObject({ status: 'error' });
+			expect(performance.now() - started, topic).toBeGreaterThanOrEqual(JOIN_ERROR_BACKOFF_MS - 20);
+		}
+		ws.terminate();
 	});
 });

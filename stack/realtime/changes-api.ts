@@ -56,6 +56,8 @@ export interface ChangesEngine {
 			extension: string;
 		}) => void
 	): void;
+	/** Resolves true once the replication stream runs (at once if it does), false after `timeoutMs`. */
+	replicationReady(timeoutMs: number): Promise<boolean>;
 	close(): Promise<void>;
 }
 

@@ -19,6 +19,8 @@ import {
 	ERRORS,
 	EXTENSIONS,
 	SERVER_EVENTS,
+	REPLICATION_NOT_READY,
+	REPLICATION_READY,
 	SUBSCRIBED_TO_POSTGRES,
 	type Vsn
 } from './constants.ts';
@@ -71,6 +73,7 @@ export class Channel implements Member {
 	#ack = false;
 	#presenceKey = '';
 	#presenceEnabled = false;
+	#replicationReady = false;
 	#tracked = false;
 	#key = '';
 	#token = '';
@@ -123,6 +126,7 @@ export class Channel implements Member {
 		this.#ack = request.broadcast.ack;
 		this.#presenceKey = request.presence.key ?? randomUUID();
 		this.#presenceEnabled = request.presence.enabled;
+		this.#replicationReady = request.broadcast.replicationReady;
 		this.#key = topicKey(this.subTopic, this.#private);
 
 		const token = request.accessToken;
@@ -157,6 +161,7 @@ export class Channel implements Member {
 		this.#afterJoinReply = () => {
 			if (this.receivesPresence()) this.#pushPresenceState();
 			if (changesOutcome) this.#push({ event: SERVER_EVENTS.system, payload: changesOutcome });
+			if (this.#replicationReady) void this.#notifyReplicationReady();
 		};
 		return response;
 	}
@@ -166,6 +171,19 @@ export class Channel implements Member {
 		const next = this.#afterJoinReply;
 		this.#afterJoinReply = null;
 		next?.();
+	}
+
+	/** `broadcast.replication_ready`: say when changes can flow, or close the channel if they cannot in time. */
+	async #notifyReplicationReady(): Promise<void> {
+		const timeout = this.server.limits.replicationReadyTimeoutMs;
+		const engine = this.server.changes;
+		const ready = engine
+			? await engine.replicationReady(timeout).catch(() => false)
+			: await new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeout).unref());
+		if (this.closed) return;
+		if (ready)
+			this.#push({ event: SERVER_EVENTS.system, payload: this.#system('system', 'ok', REPLICATION_READY) });
+		else this.shutdown(REPLICATION_NOT_READY);
 	}
 
 	async #verify(token: string): Promise<VerifiedToken> {

@@ -172,6 +172,8 @@ export class Connection implements ChannelConnection {
 			const reason = this.#joinRefusal(channel);
 			if (reason) {
 				channel.teardown();
+				// Every join refusal waits first, as Supabase's join_error does (CHANNEL_ERROR_BACKOFF_MS).
+				await pause(this.server.limits.joinErrorBackoffMs);
 				this.#reply(msg, 'error', { reason });
 				if (reason === ERRORS.tooManyJoins) this.disconnect();
 				return;

@@ -208,6 +208,10 @@ class Engine implements ChangesEngine {
 		return resolved;
 	}
 
+	replicationReady(timeoutMs: number): Promise<boolean> {
+		return this.stream.whenReady(timeoutMs);
+	}
+
 	onMessage(listener: MessageListener): void {
 		this.listeners.push(listener);
 	}
