@@ -4,7 +4,7 @@
  * and Go's bcrypt write, so users seeded with pgcrypto sign in and our hashes verify there too.
  */
 import bcrypt from 'bcryptjs';
-import { badRequest, weakPassword } from './errors.ts';
+import { badRequest, weakPassword, ErrorCode } from './errors.ts';
 
 /** bcrypt only reads 72 bytes; GoTrue refuses longer passwords instead of silently truncating. */
 export const MAX_PASSWORD_LENGTH = 72;
@@ -32,7 +32,10 @@ export function checkPasswordStrength(password: string, minLength: number): void
 	// GoTrue measures in bytes (Go's len).
 	const bytes = Buffer.byteLength(password, 'utf8');
 	if (bytes > MAX_PASSWORD_LENGTH) {
-		throw badRequest('validation_failed', `Password cannot be longer than ${MAX_PASSWORD_LENGTH} characters`);
+		throw badRequest(
+			ErrorCode.ValidationFailed,
+			`Password cannot be longer than ${MAX_PASSWORD_LENGTH} characters`
+		);
 	}
 	if (bytes < minLength) {
 		throw weakPassword(`Password should be at least ${minLength} characters.`, ['length']);
