@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { isUniqueViolation, type AuthDeps } from './deps.ts';
 import { AuthError, badRequest, forbidden, unprocessable, ErrorCode } from './errors.ts';
-import { checkPasswordStrength, hashPassword, verifyPassword } from './password.ts';
+import { burnPasswordCheck, checkPasswordStrength, hashPassword, verifyPassword } from './password.ts';
 import type { Params } from './request.ts';
 import { endSessions, withTransaction, type TokenResponse } from './sessions.ts';
 import {
@@ -116,9 +116,12 @@ export async function passwordGrant(deps: AuthDeps, c: Context, params: Params):
 
 	const invalid = () => badRequest(ErrorCode.InvalidCredentials, 'Invalid login credentials');
 	const user = await findUserByEmail(pool, email, deps.requestAud(c));
-	if (!user || !user.row.encrypted_password) throw invalid();
+	const hash = user?.row.encrypted_password;
+	// Every refusal costs one bcrypt comparison, so timing does not tell who is registered.
+	const matches = hash ? await verifyPassword(password, hash) : await burnPasswordCheck(password);
+	if (!user || !hash) throw invalid();
 	if (user.row.is_banned) throw badRequest(ErrorCode.UserBanned, 'User is banned');
-	if (!(await verifyPassword(password, user.row.encrypted_password))) throw invalid();
+	if (!matches) throw invalid();
 	if (!user.row.email_confirmed_at) throw badRequest(ErrorCode.EmailNotConfirmed, 'Email not confirmed');
 
 	let weak: TokenResponse['weak_password'];

@@ -3,6 +3,7 @@
  * Hashes are bcrypt `$2a$` with cost 10, the same format pgcrypto's `crypt(pw, gen_salt('bf'))`
  * and Go's bcrypt write, so users seeded with pgcrypto sign in and our hashes verify there too.
  */
+import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { badRequest, weakPassword, ErrorCode } from './errors.ts';
 
@@ -15,6 +16,18 @@ export async function hashPassword(password: string): Promise<string> {
 	// pgcrypto understands.
 	const salt = (await bcrypt.genSalt(COST)).replace(/^\$2b\$/, '$2a$');
 	return bcrypt.hash(password, salt);
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Costs one comparison at GoTrue's cost and never matches: what a sign-in for an unknown email (or
+ * a user without a password) pays, so the answer's timing does not reveal who is registered.
+ */
+export async function burnPasswordCheck(password: string): Promise<false> {
+	dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+	await bcrypt.compare(password, await dummyHash);
+	return false;
 }
 
 /** Compares against a stored hash; a missing or unreadable hash never matches. */
