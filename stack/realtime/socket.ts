@@ -78,6 +78,11 @@ export class Connection implements ChannelConnection {
 		if (this.channels.get(channel.topic) === channel) this.channels.delete(channel.topic);
 	}
 
+	/** Bytes queued to the socket and not yet written (a shutdown waits for them). */
+	get buffered(): number {
+		return this.ws.bufferedAmount;
+	}
+
 	/** Closes the socket (the client reconnects and rejoins). */
 	disconnect(): void {
 		if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000);
