@@ -197,7 +197,12 @@ export class Connection implements ChannelConnection {
 				channel.joinReplied();
 			} catch (error) {
 				channel.teardown();
-				if (!(error instanceof JoinError)) throw error;
+				// A join the server could not handle still gets its answer, or the client waits 10 s for it.
+				if (!(error instanceof JoinError)) {
+					this.server.ctx.log.error(`realtime: unexpected error joining ${msg.topic}:`, error);
+					this.#reply(msg, 'error', { reason: ERRORS.unknown });
+					return;
+				}
 				await pause(this.server.limits.joinErrorBackoffMs);
 				this.#reply(msg, 'error', { reason: error.message });
 			}
