@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import getPort from 'get-port';
 import { tempStackDir } from '../stack/config.ts';
@@ -39,6 +40,21 @@ async function stopGroup(child: ChildProcess): Promise<void> {
 	}
 }
 
+/** PostgreSQL (run as another OS user when root) can hold its port a moment after the group is gone. */
+async function portsFree(ports: number[]): Promise<void> {
+	const free = (port: number) =>
+		new Promise<boolean>((resolve) => {
+			const server = net.createServer();
+			server.once('error', () => resolve(false));
+			server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+		});
+	for (let i = 0; i < 150; i++) {
+		if ((await Promise.all(ports.map(free))).every(Boolean)) return;
+		await sleep(100);
+	}
+	throw new Error(`ports ${ports.join(', ')} still in use 15 s after the stack stopped`);
+}
+
 async function stackToReady(env: Record<string, string>): Promise<number> {
 	const t0 = performance.now();
 	const child = npmRun('stack', [], env);
@@ -58,6 +74,7 @@ async function stackToReady(env: Record<string, string>): Promise<number> {
 		return performance.now() - t0;
 	} finally {
 		await stopGroup(child);
+		await portsFree([Number(env.STACK_DB_PORT), Number(env.STACK_API_PORT)]);
 	}
 }
 
@@ -69,7 +86,8 @@ async function devToSignIn(env: Record<string, string>): Promise<number> {
 	child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
 	child.stdout!.resume();
 	try {
-		const deadline = Date.now() + 120_000;
+		const deadline = Date.now() + 180_000;
+		let last = 'no answer';
 		while (Date.now() < deadline) {
 			if (child.exitCode !== null)
 				throw new Error(`npm run dev exited with ${child.exitCode}: ${err.slice(-2000)}`);
@@ -77,12 +95,13 @@ async function devToSignIn(env: Record<string, string>): Promise<number> {
 				const res = await fetch(`http://127.0.0.1:${port}/login`, { signal: AbortSignal.timeout(30_000) });
 				const html = await res.text();
 				if (res.ok && html.includes('type="password"')) return performance.now() - t0;
-			} catch {
-				// not listening yet
+				last = `HTTP ${res.status}: ${html.slice(0, 200)}`;
+			} catch (error) {
+				last = String(error); // not listening yet
 			}
 			await sleep(50);
 		}
-		throw new Error('npm run dev did not render the sign-in page within 120 s');
+		throw new Error(`npm run dev did not render the sign-in page within 180 s (${last}; ${err.slice(-500)})`);
 	} finally {
 		await stopGroup(child);
 	}
