@@ -53,6 +53,12 @@ export interface RealtimeConfig {
 	maxFiltersPerBinding: number;
 	/** A `replication_ready` join waits this long for replication before its channel is closed. */
 	replicationReadyTimeoutMs: number;
+	/** The permanent logical replication slot the changes stream resumes from. */
+	slotName: string;
+	/** A slot further behind the current WAL than this is dropped and recreated (clients are told to refetch). */
+	slotMaxLagBytes: number;
+	/** Postgres' max_slot_wal_keep_size: WAL a forgotten slot may hold before Postgres invalidates it. */
+	slotMaxWalKeepMb: number;
 }
 
 export interface StackConfig {
@@ -71,6 +77,13 @@ export interface StackConfig {
 	maxBodyBytes: number;
 	/** Folder holding config.toml, migrations/ and seed.sql. */
 	supabaseDir: string;
+	/** How long a request waits for a database connection before it answers 503. */
+	dbConnectTimeoutMs: number;
+	/** On SIGINT/SIGTERM, how long in-flight requests and queued frames may take to finish. */
+	shutdownGraceMs: number;
+	/** PEM certificate and key paths: when both are set the gateway serves https and wss. */
+	tlsCert: string | null;
+	tlsKey: string | null;
 	auth: AuthConfig;
 	rest: RestConfig;
 	realtime: RealtimeConfig;
@@ -114,6 +127,9 @@ export function loadConfig(env: Env = process.env): StackConfig {
 	if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
 		throw new Error(`STACK_LOG_LEVEL must be one of debug, info, warn, error, silent; got "${logLevel}"`);
 	}
+	const tlsCert = env.STACK_TLS_CERT || null;
+	const tlsKey = env.STACK_TLS_KEY || null;
+	if (!tlsCert !== !tlsKey) throw new Error('STACK_TLS_CERT and STACK_TLS_KEY must be set together');
 	return {
 		dir: path.resolve(env.STACK_DIR || '.stack'),
 		host,
@@ -122,11 +138,15 @@ export function loadConfig(env: Env = process.env): StackConfig {
 		jwtSecret,
 		jwtExpiry: int(env, 'STACK_JWT_EXPIRY', 3600),
 		logLevel,
-		apiUrl: `http://${host}:${apiPort}`,
+		apiUrl: `${tlsCert ? 'https' : 'http'}://${host}:${apiPort}`,
 		dbUrl: `postgresql://postgres:postgres@${host}:${dbPort}/postgres`,
 		siteUrl: env.STACK_SITE_URL || 'http://127.0.0.1:5173',
 		maxBodyBytes: int(env, 'STACK_MAX_BODY_BYTES', 1024 * 1024),
 		supabaseDir: path.resolve(env.STACK_SUPABASE_DIR || 'supabase'),
+		dbConnectTimeoutMs: int(env, 'STACK_DB_CONNECT_TIMEOUT_MS', 5_000),
+		shutdownGraceMs: int(env, 'STACK_SHUTDOWN_GRACE_MS', 5_000),
+		tlsCert: tlsCert && path.resolve(tlsCert),
+		tlsKey: tlsKey && path.resolve(tlsKey),
 		auth: {
 			enableSignup: bool(env, 'STACK_AUTH_ENABLE_SIGNUP', true),
 			enableAnonymous: bool(env, 'STACK_AUTH_ENABLE_ANONYMOUS', false),
@@ -164,9 +184,21 @@ export function loadConfig(env: Env = process.env): StackConfig {
 			),
 			maxBindingsPerJoin: int(env, 'STACK_REALTIME_MAX_BINDINGS_PER_JOIN', 100),
 			maxFiltersPerBinding: int(env, 'STACK_REALTIME_MAX_FILTERS_PER_BINDING', 10),
-			replicationReadyTimeoutMs: int(env, 'STACK_REALTIME_REPLICATION_READY_TIMEOUT_MS', 60_000)
+			replicationReadyTimeoutMs: int(env, 'STACK_REALTIME_REPLICATION_READY_TIMEOUT_MS', 60_000),
+			slotName: slotName(env.STACK_REALTIME_SLOT_NAME || 'supabase_realtime_stack'),
+			slotMaxLagBytes: int(env, 'STACK_REALTIME_SLOT_MAX_LAG_BYTES', 256 * 1024 * 1024),
+			slotMaxWalKeepMb: int(env, 'STACK_DB_MAX_SLOT_WAL_KEEP_MB', 1024)
 		}
 	};
+}
+
+function slotName(name: string): string {
+	if (!/^[a-z0-9_]{1,63}$/.test(name)) {
+		throw new Error(
+			`STACK_REALTIME_SLOT_NAME must be 1-63 lower-case letters, digits or underscores, got "${name}"`
+		);
+	}
+	return name;
 }
 
 /** A temp folder the `postgres` OS user can enter (never under /root). */

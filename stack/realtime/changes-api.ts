@@ -28,6 +28,26 @@ export interface SubscriberClaims {
 /** data = {schema, table, commit_timestamp, type, columns, record, old_record, errors} */
 export type DeliverChange = (ids: number[], data: Record<string, unknown>) => void;
 
+/**
+ * The stream's condition as a subscriber hears it, as `system` messages with extension
+ * postgres_changes: 'error' when the stream broke (or resumed with a gap: refetch), 'ok' with
+ * "Subscribed to PostgreSQL" once changes flow again.
+ */
+export interface StreamStatus {
+	status: 'ok' | 'error';
+	message: string;
+}
+export type StreamStatusListener = (status: StreamStatus) => void;
+
+/** Texts of the stream's system messages (Supabase's where it has one). */
+export const STREAM_TEXTS = {
+	/** supabase/realtime realtime_channel.ex: :tenant_database_unavailable. */
+	unavailable: 'Realtime was unable to connect to the project database',
+	joinUnavailable: 'UnableToConnectToProject: Realtime was unable to connect to the project database',
+	/** The replication slot was recreated: changes committed meanwhile cannot be replayed. */
+	gap: 'Realtime lost its position in the database log; changes may have been missed, refetch to catch up'
+} as const;
+
 export interface ChangeSubscription {
 	ids: number[];
 	update(auth: SubscriberClaims): Promise<void>;
@@ -44,8 +64,11 @@ export interface ChangesEngine {
 	subscribe(
 		bindings: ChangeBinding[],
 		auth: SubscriberClaims,
-		deliver: DeliverChange
+		deliver: DeliverChange,
+		onStatus?: StreamStatusListener
 	): Promise<ChangeSubscription>;
+	/** True while the replication stream runs. */
+	readonly streaming: boolean;
 	/** realtime.messages rows (broadcast from the database) come through the same replication stream. */
 	onMessage(
 		listener: (msg: {
@@ -62,3 +85,6 @@ export interface ChangesEngine {
 }
 
 export class ChangesError extends Error {}
+
+/** The database (or the stream) is not there: the join is refused rather than answered ok. */
+export class ChangesUnavailable extends ChangesError {}

@@ -9,6 +9,8 @@ import { AuthorizationUnavailable, canWrite, readPolicies, type ReadPolicies } f
 import { toOutgoing, topicKey, type Hub, type Member } from './broadcast.ts';
 import {
 	ChangesError,
+	ChangesUnavailable,
+	STREAM_TEXTS,
 	type ChangeBinding,
 	type ChangesEngine,
 	type ChangeSubscription,
@@ -227,15 +229,29 @@ export class Channel implements Member {
 		const engine = this.server.changes;
 		if (!engine) return fail(ERRORS.databaseUnavailable);
 		try {
-			const subscription = await engine.subscribe(bindings, this.#subscriber(), (ids, data) => {
-				if (this.joined) this.#push({ event: SERVER_EVENTS.postgresChanges, payload: { ids, data } }, null);
-			});
+			const subscription = await engine.subscribe(
+				bindings,
+				this.#subscriber(),
+				(ids, data) => {
+					if (this.joined) this.#push({ event: SERVER_EVENTS.postgresChanges, payload: { ids, data } }, null);
+				},
+				// The stream broke or came back: tell the client (it refetches on the ok after an error).
+				({ status, message }) => {
+					if (this.joined)
+						this.#push({
+							event: SERVER_EVENTS.system,
+							payload: this.#system('postgres_changes', status, message)
+						});
+				}
+			);
 			this.#changes = subscription;
 			return {
 				ids: subscription.ids,
 				outcome: this.#system('postgres_changes', 'ok', SUBSCRIBED_TO_POSTGRES)
 			};
 		} catch (error) {
+			// A join while the database is away is refused (the client rejoins with backoff), not "ok".
+			if (error instanceof ChangesUnavailable) throw new JoinError(STREAM_TEXTS.joinUnavailable);
 			if (error instanceof ChangesError) return fail(error.message);
 			this.server.ctx.log.error('realtime: postgres changes subscription failed:', error);
 			return fail(ERRORS.databaseUnavailable);

@@ -22,7 +22,10 @@ import type { Json } from './types.ts';
 export interface RealtimeService {
 	app: Hono<GatewayEnv>;
 	handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-	close(): Promise<void>;
+	/** Whether the postgres changes stream runs. */
+	readonly changesUp: boolean;
+	/** Stops; frames already queued to sockets get up to graceMs to go out first. */
+	close(graceMs?: number): Promise<void>;
 }
 
 const WEBSOCKET_PATH = '/realtime/v1/websocket';
@@ -118,8 +121,16 @@ export async function createRealtime(ctx: StackContext): Promise<RealtimeService
 				refuse(socket, 500, 'Internal Server Error');
 			});
 		},
-		async close() {
+		get changesUp() {
+			return changes?.streaming ?? false;
+		},
+		async close(graceMs = 0) {
 			clearInterval(idleSweep);
+			// Outbound frames already handed to a socket are flushed before it is cut.
+			const deadline = Date.now() + graceMs;
+			while ([...connections].some((c) => c.buffered > 0) && Date.now() < deadline) {
+				await new Promise((resolve) => setTimeout(resolve, 20));
+			}
 			for (const conn of connections) conn.terminate();
 			connections.clear();
 			hub.close();

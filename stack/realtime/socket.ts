@@ -78,6 +78,11 @@ export class Connection implements ChannelConnection {
 		if (this.channels.get(channel.topic) === channel) this.channels.delete(channel.topic);
 	}
 
+	/** Bytes queued to the socket and not yet written (a shutdown waits for them). */
+	get buffered(): number {
+		return this.ws.bufferedAmount;
+	}
+
 	/** Closes the socket (the client reconnects and rejoins). */
 	disconnect(): void {
 		if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000);
@@ -192,7 +197,12 @@ export class Connection implements ChannelConnection {
 				channel.joinReplied();
 			} catch (error) {
 				channel.teardown();
-				if (!(error instanceof JoinError)) throw error;
+				// A join the server could not handle still gets its answer, or the client waits 10 s for it.
+				if (!(error instanceof JoinError)) {
+					this.server.ctx.log.error(`realtime: unexpected error joining ${msg.topic}:`, error);
+					this.#reply(msg, 'error', { reason: ERRORS.unknown });
+					return;
+				}
 				await pause(this.server.limits.joinErrorBackoffMs);
 				this.#reply(msg, 'error', { reason: error.message });
 			}
