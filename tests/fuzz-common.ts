@@ -16,7 +16,7 @@ export function runs(base: number): number {
 	return Math.max(1, Math.round(base * SCALE));
 }
 
-export function fuzzParams(name: string, numRuns: number) {
+export function fuzzParams<Ts>(name: string, numRuns: number): fc.Parameters<Ts> {
 	console.log(`${name}: seed ${FUZZ_SEED} (FUZZ_SEED), ${numRuns} runs (FUZZ_RUNS scales)`);
 	return {
 		seed: FUZZ_SEED,
@@ -24,7 +24,7 @@ export function fuzzParams(name: string, numRuns: number) {
 		endOnFailure: true,
 		// fast-check's own report prints the whole counterexample (megabytes for the huge cases):
 		// report the failing check's message, clipped, with what replays it.
-		asyncReporter: async (details: fc.RunDetails<unknown>) => {
+		asyncReporter: async (details: fc.RunDetails<Ts>) => {
 			if (!details.failed) return;
 			const cause =
 				details.errorInstance instanceof Error

@@ -324,8 +324,7 @@ const headers = fc.record(
 					),
 					{ maxLength: 4 }
 				)
-				.map((p) => p.join(', ')),
-			headerText
+				.map((p) => p.join(', '))
 		),
 		accept: mostly(
 			fc.constantFrom(
@@ -340,8 +339,7 @@ const headers = fc.record(
 				'application/octet-stream',
 				'*/*',
 				'text/html'
-			),
-			headerText
+			)
 		),
 		range: mostly(
 			fc.oneof(
