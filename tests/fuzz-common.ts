@@ -61,7 +61,10 @@ export async function fuzzActor(tag: string): Promise<FuzzActor> {
 	return { id: body.user.id, email, accessToken: body.access_token };
 }
 
-/** md5 of every row a fuzzer must not be able to change (all but `actor`'s own user and profile). */
+/**
+ * md5 of every row a fuzzer must not be able to change: all but what `actor` may write as itself
+ * (its user, its profile, nudges and announcements it authors and their broadcasts).
+ */
 export async function dataChecksum(actor: FuzzActor): Promise<Record<string, string>> {
 	const rows = await sql<{ name: string; md5: string }>(
 		`select 'notifications' as name, md5(coalesce(string_agg(n::text, '|' order by n.id), '')) as md5
@@ -75,7 +78,14 @@ export async function dataChecksum(actor: FuzzActor): Promise<Record<string, str
 		       u.role, u.aud, u.banned_until, u.deleted_at), '|' order by u.id), ''))
 		   from auth.users u where u.id <> $1
 		 union all
-		 select 'realtime.messages', count(*)::text from realtime.messages`,
+		 select 'nudges', md5(coalesce(string_agg(n::text, '|' order by n.id), ''))
+		   from public.nudges n where n.author_id <> $1
+		 union all
+		 select 'announcements', md5(coalesce(string_agg(a::text, '|' order by a.id), ''))
+		   from public.announcements a where a.author_id <> $1
+		 union all
+		 select 'realtime.messages', count(*)::text from realtime.messages m
+		   where m.payload ->> 'author_id' is distinct from $1::text`,
 		[actor.id]
 	);
 	return Object.fromEntries(rows.map((r) => [r.name, r.md5]));
