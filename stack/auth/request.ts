@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { Context } from 'hono';
+import { jsonTooDeep } from '../json-depth.ts';
 import { badRequest, ErrorCode } from './errors.ts';
 import type { JsonObject } from './users.ts';
 
@@ -54,6 +55,9 @@ export class Params {
 /** The request body as parameters; malformed JSON is GoTrue's 400 bad_json. */
 export async function readParams(c: Context): Promise<Params> {
 	const text = await c.req.text();
+	// Go's decoder words its own nesting limit this way; ours is far lower (see json-depth.ts).
+	if (jsonTooDeep(text))
+		throw badRequest(ErrorCode.BadJSON, 'Could not parse request body as JSON: exceeded max depth');
 	let parsed: unknown;
 	try {
 		parsed = JSON.parse(text);

@@ -5,12 +5,13 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { StackContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
+import { jsonTooDeep, MAX_JSON_DEPTH } from '../json-depth.ts';
 import { roleForApiKey } from '../keys.ts';
 import type { GatewayEnv } from './env.ts';
 
@@ -94,6 +95,13 @@ export function createGatewayApp(ctx: StackContext, services: GatewayServices): 
 		})
 	);
 
+	// Auth checks nesting itself (GoTrue's error shape); REST and realtime bodies are checked here.
+	app.use(
+		'/rest/v1/*',
+		refuseDeepJson({ code: 'PGRST102', message: 'Empty or invalid json', details: DEEP, hint: null })
+	);
+	app.use('/realtime/v1/api/*', refuseDeepJson({ message: DEEP }));
+
 	app.route('/auth/v1', services.auth);
 	app.route('/rest/v1', services.rest);
 	app.route('/realtime/v1', services.realtime.app);
@@ -101,6 +109,20 @@ export function createGatewayApp(ctx: StackContext, services: GatewayServices): 
 	app.notFound((c) => c.json({ message: 'no Route matched with those values' }, 404));
 	app.onError((error, c) => renderError(error, c, ctx));
 	return app;
+}
+
+const DEEP = `JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
+
+/** A 400 in the service's own error shape for a JSON body that nests too deeply. */
+function refuseDeepJson(body: Record<string, unknown>): MiddlewareHandler<GatewayEnv> {
+	return async (c, next) => {
+		const type = c.req.header('content-type') ?? 'application/json';
+		const method = c.req.method;
+		if (method !== 'GET' && method !== 'HEAD' && /json/i.test(type) && jsonTooDeep(await c.req.text())) {
+			throw new HttpError(400, body);
+		}
+		return next();
+	};
 }
 
 function renderError(error: unknown, c: Context, ctx: StackContext): Response {
