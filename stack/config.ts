@@ -17,6 +17,10 @@ export interface AuthConfig {
 	rateLimitSignIn: number;
 	/** Token refreshes per IP per 5 minutes (Supabase: 150). */
 	rateLimitTokenRefresh: number;
+	/** Header carrying the client's address from a trusted proxy (GoTrue's GOTRUE_RATE_LIMIT_HEADER). */
+	rateLimitHeader: string;
+	/** Peer addresses whose rateLimitHeader is believed (default loopback: the app server on this machine). */
+	trustedProxies: string[];
 }
 
 export interface RestConfig {
@@ -153,7 +157,12 @@ export function loadConfig(env: Env = process.env): StackConfig {
 			minPasswordLength: int(env, 'STACK_AUTH_MIN_PASSWORD_LENGTH', 6),
 			refreshReuseInterval: int(env, 'STACK_AUTH_REFRESH_REUSE_INTERVAL', 10),
 			rateLimitSignIn: int(env, 'STACK_AUTH_RATE_LIMIT_SIGN_IN', 30),
-			rateLimitTokenRefresh: int(env, 'STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH', 150)
+			rateLimitTokenRefresh: int(env, 'STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH', 150),
+			rateLimitHeader: env.STACK_AUTH_RATE_LIMIT_HEADER || 'X-Forwarded-For',
+			trustedProxies: (env.STACK_TRUSTED_PROXIES ?? '127.0.0.1,::1')
+				.split(',')
+				.map((s) => s.trim())
+				.filter(Boolean)
 		},
 		rest: {
 			schemas: (env.STACK_REST_SCHEMAS || 'public')
