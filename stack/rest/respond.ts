@@ -51,11 +51,21 @@ function toCsv(body: string): string {
 	return [keys.join(','), ...rows.map((r) => keys.map((k) => cell(r[k])).join(','))].join('\n');
 }
 
-function respondWith(status: number, body: string | null, headers: Record<string, string>): Response {
-	return new Response(body, { status, headers });
+/**
+ * An answer: status, headers and body. The handler hands it to Hono (`c.body`), which merges the
+ * gateway's headers without copying a Response.
+ */
+export interface Reply {
+	status: number;
+	body: string | null;
+	headers: Record<string, string>;
 }
 
-export function errorResponse(error: RestError): Response {
+function respondWith(status: number, body: string | null, headers: Record<string, string>): Reply {
+	return { status, body, headers };
+}
+
+export function errorResponse(error: RestError): Reply {
 	return respondWith(error.status, JSON.stringify(error.body), {
 		...error.headers,
 		'Content-Type': JSON_TYPE
@@ -66,7 +76,7 @@ export function errorResponse(error: RestError): Response {
 const firstOf = (body: string) => JSON.stringify((JSON.parse(body) as unknown[])[0] ?? null);
 
 /** The answer to a read (a table, a view or a function's result). */
-export function respondRead(req: ApiRequest, stmt: Statement, o: Outcome): Response {
+export function respondRead(req: ApiRequest, stmt: Statement, o: Outcome): Reply {
 	const { offset, prefer } = req;
 	const headers: Record<string, string> = {};
 	const total = prefer.count ? o.total : null;
@@ -99,7 +109,7 @@ export function respondRead(req: ApiRequest, stmt: Statement, o: Outcome): Respo
 }
 
 /** The answer to an insert, upsert, update or delete; `o` is null when nothing was written. */
-export function respondWrite(req: ApiRequest, stmt: Statement | null, o: Outcome | null): Response {
+export function respondWrite(req: ApiRequest, stmt: Statement | null, o: Outcome | null): Reply {
 	const { prefer, method } = req;
 	const representation = prefer.return === 'representation';
 	const status = method === 'POST' ? 201 : representation ? 200 : 204;
@@ -131,7 +141,7 @@ export function respondWrite(req: ApiRequest, stmt: Statement | null, o: Outcome
 }
 
 /** The answer for a request's action, once its statement ran. */
-export function respond(req: ApiRequest, stmt: Statement | null, o: Outcome | null): Response {
+export function respond(req: ApiRequest, stmt: Statement | null, o: Outcome | null): Reply {
 	switch (req.action.type) {
 		case 'read':
 			return respondRead(req, stmt!, o!);

@@ -1,6 +1,7 @@
 // Builds the one SQL statement a request needs from the `ApiRequest`: reads, inserts/upserts,
 // updates and deletes on tables and views, and function calls.
 
+import type pg from 'pg';
 import type { StackContext } from '../context.ts';
 import type { QueryParams } from './ast.ts';
 import { columnNotFound, RestError, tableNotFound, undefinedColumn } from './errors.ts';
@@ -23,6 +24,8 @@ import {
 export interface HandlerDeps {
 	ctx: StackContext;
 	state: RestState;
+	/** REST's own pool, in pipeline mode (transaction.ts). */
+	pool: pg.Pool;
 }
 
 export interface Statement {
