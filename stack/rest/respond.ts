@@ -21,10 +21,31 @@ export function wantsStrippedNulls(accept: string | undefined): boolean {
 	return !!accept && /application\/vnd\.pgrst\.(array|object)\+json;\s*nulls=stripped/i.test(accept);
 }
 
+/**
+ * How PostgREST names an Accept entry in PGRST107. Execution plans (`explain()`) are one: Supabase
+ * runs PostgREST with db-plan-enabled off, so they are never available.
+ */
+function mediaName(entry: string): string {
+	const [type, ...params] = entry.split(';').map((p) => p.trim());
+	const plan = /^application\/vnd\.pgrst\.plan(?:\+(json|text))?$/i.exec(type);
+	if (!plan) return type.toLowerCase();
+	const param = (name: string) =>
+		params
+			.find((p) => p.toLowerCase().startsWith(`${name}=`))
+			?.slice(name.length + 1)
+			.replace(/^"|"$/g, '');
+	const options = param('options');
+	return (
+		`application/vnd.pgrst.plan+${(plan[1] ?? 'text').toLowerCase()}; for="${param('for') || 'application/json'}"` +
+		(options ? `; options=${options}` : '')
+	);
+}
+
 export function negotiate(accept: string | undefined): Media {
 	if (!accept) return 'json';
-	const types = accept.split(',').map((t) => t.split(';')[0].trim().toLowerCase());
-	for (const type of types) {
+	const entries = accept.split(',');
+	for (const entry of entries) {
+		const type = entry.split(';')[0].trim().toLowerCase();
 		if (type === 'application/vnd.pgrst.object+json' || type === 'application/vnd.pgrst.object')
 			return 'object';
 		if (
@@ -36,7 +57,11 @@ export function negotiate(accept: string | undefined): Media {
 			return 'json';
 		if (type === 'text/csv') return 'csv';
 	}
-	throw new RestError(406, 'PGRST107', `None of these media types are available: ${types.join(', ')}`);
+	throw new RestError(
+		406,
+		'PGRST107',
+		`None of these media types are available: ${entries.map(mediaName).join(', ')}`
+	);
 }
 
 function toCsv(body: string): string {

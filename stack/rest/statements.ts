@@ -91,7 +91,7 @@ function tableStatement(req: ApiRequest, action: TableAction, deps: HandlerDeps)
 	const singular = req.media === 'object';
 	const base = { readOnly: false, singular, returnsVoid: false };
 	if (action.type === 'read') {
-		const key = `${rel.schema}.${rel.name}|${req.search}|${req.prefer.count ?? ''}|${req.stripNulls}`;
+		const key = `${rel.schema}.${rel.name}|${req.search}|${action.range ?? ''}|${req.prefer.count ?? ''}|${req.stripNulls}`;
 		const hit = deps.state.reads.get(key);
 		if (hit) return { ...base, sql: hit.sql, params: hit.params, readOnly: true };
 		const level = new Planner(cache, action.query).root(rel.columns, rel.name, rel);
