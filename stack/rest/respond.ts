@@ -65,14 +65,20 @@ export function negotiate(accept: string | undefined): Media {
 }
 
 function toCsv(body: string): string {
-	const rows = JSON.parse(body) as Record<string, unknown>[];
-	if (rows.length === 0) return '';
-	const keys = Object.keys(rows[0]);
 	const cell = (v: unknown) => {
 		if (v === null || v === undefined) return '';
 		const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
 		return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 	};
+	const parsed = JSON.parse(body) as unknown;
+	// A scalar function's result (`unread_count`) is one bare value, not rows.
+	if (!Array.isArray(parsed)) return cell(parsed);
+	const rows = parsed.map((r) => (typeof r === 'object' && r !== null ? r : { value: r })) as Record<
+		string,
+		unknown
+	>[];
+	if (rows.length === 0) return '';
+	const keys = Object.keys(rows[0]);
 	return [keys.join(','), ...rows.map((r) => keys.map((k) => cell(r[k])).join(','))].join('\n');
 }
 
