@@ -26,6 +26,8 @@ export interface AuthConfig {
 export interface RestConfig {
 	schemas: string[];
 	maxRows: number;
+	/** Connections REST runs requests on (PostgREST's db-pool, default 10). */
+	poolSize: number;
 }
 
 export interface RealtimeConfig {
@@ -190,7 +192,8 @@ export function loadConfig(env: Env = process.env): StackConfig {
 				.split(',')
 				.map((s) => s.trim())
 				.filter(Boolean),
-			maxRows: int(env, 'STACK_REST_MAX_ROWS', 1000)
+			maxRows: int(env, 'STACK_REST_MAX_ROWS', 1000),
+			poolSize: int(env, 'STACK_REST_POOL_SIZE', 10)
 		},
 		realtime: {
 			maxConcurrentClients: int(env, 'STACK_REALTIME_MAX_CLIENTS', 200),
