@@ -1,12 +1,13 @@
 import { createServerClient } from '@supabase/ssr';
 import { redirect, type Handle } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
+import type { Database } from '$lib/database.types';
 import { publicSettings, serverRealtime } from '$lib/env';
 
 /** A Supabase client per request, reading and writing the auth cookies. */
 const supabase: Handle = async ({ event, resolve }) => {
 	const { url, key } = publicSettings();
-	event.locals.supabase = createServerClient(url, key, {
+	event.locals.supabase = createServerClient<Database>(url, key, {
 		realtime: serverRealtime,
 		cookies: {
 			getAll: () => event.cookies.getAll(),

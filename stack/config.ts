@@ -50,6 +50,8 @@ export interface StackConfig {
 	host: string;
 	dbPort: number;
 	apiPort: number;
+	/** Throwaway clusters (tests, benchmarks): initdb --no-sync, fsync and full_page_writes off. */
+	dbFast: boolean;
 	jwtSecret: string;
 	/** Access token lifetime in seconds. */
 	jwtExpiry: number;
@@ -109,6 +111,7 @@ export function loadConfig(env: Env = process.env): StackConfig {
 		host,
 		dbPort,
 		apiPort,
+		dbFast: bool(env, 'STACK_DB_FAST', false),
 		jwtSecret,
 		jwtExpiry: int(env, 'STACK_JWT_EXPIRY', 3600),
 		logLevel,

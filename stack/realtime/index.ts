@@ -13,7 +13,7 @@ import type { ChangesEngine } from './changes-api.ts';
 import { createChangesEngine } from './changes/index.ts';
 import { VSN_1, VSN_2, type Vsn } from './constants.ts';
 import type { Limits } from './limits.ts';
-import { createBroadcastApi } from './rest.ts';
+import { createBroadcastApi } from './broadcast-api.ts';
 import { Connection, type SocketServer } from './socket.ts';
 import { verifyToken } from './tokens.ts';
 import type { Json } from './types.ts';

@@ -1,4 +1,5 @@
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import type { Database } from '$lib/database.types';
 import type { Connection } from '$lib/connection.svelte';
 import { KeyedThrottle, trailingThrottle } from '$lib/throttle';
 import { rosterFromState, type PresenceMeta, type RosterEntry } from './roster';
@@ -37,14 +38,14 @@ export class Room {
 	onlineCount = $derived(this.roster.length);
 	status = $state<PresenceMeta['status']>('online');
 
-	#supabase: SupabaseClient;
+	#supabase: SupabaseClient<Database>;
 	#me: Me;
 	#channel: RealtimeChannel | null = null;
 	#nudges = new KeyedThrottle(SEND_INTERVAL_MS);
 	#announcements = new KeyedThrottle(SEND_INTERVAL_MS);
 	#track = trailingThrottle((meta: PresenceMeta) => void this.#channel?.track(meta), TRACK_INTERVAL_MS);
 
-	constructor(supabase: SupabaseClient, me: Me) {
+	constructor(supabase: SupabaseClient<Database>, me: Me) {
 		this.#supabase = supabase;
 		this.#me = me;
 	}

@@ -15,7 +15,7 @@ import {
 	type DecodedChange
 } from './payload.ts';
 import type { Entry, Subscriber } from './registry.ts';
-import type { TypeCache } from './types.ts';
+import type { TypeCache } from './type-cache.ts';
 
 /** realtime.change_metadata: what shaping a change for each role needs to know about a table. */
 interface TableMeta {
