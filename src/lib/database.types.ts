@@ -3,6 +3,34 @@ export type Json = string | number | boolean | null | { [key: string]: Json | un
 export type Database = {
 	public: {
 		Tables: {
+			announcements: {
+				Row: {
+					author_id: string;
+					created_at: string;
+					id: string;
+					text: string;
+				};
+				Insert: {
+					author_id?: string;
+					created_at?: string;
+					id?: string;
+					text: string;
+				};
+				Update: {
+					author_id?: string;
+					created_at?: string;
+					id?: string;
+					text?: string;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'announcements_author_id_fkey';
+						columns: ['author_id'];
+						referencedRelation: 'profiles';
+						referencedColumns: ['id'];
+					}
+				];
+			};
 			notifications: {
 				Row: {
 					actor_id: string | null;
@@ -53,6 +81,40 @@ export type Database = {
 					{
 						foreignKeyName: 'notifications_actor_id_fkey';
 						columns: ['actor_id'];
+						referencedRelation: 'profiles';
+						referencedColumns: ['id'];
+					}
+				];
+			};
+			nudges: {
+				Row: {
+					author_id: string;
+					created_at: string;
+					id: string;
+					target_id: string;
+				};
+				Insert: {
+					author_id?: string;
+					created_at?: string;
+					id?: string;
+					target_id: string;
+				};
+				Update: {
+					author_id?: string;
+					created_at?: string;
+					id?: string;
+					target_id?: string;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'nudges_author_id_fkey';
+						columns: ['author_id'];
+						referencedRelation: 'profiles';
+						referencedColumns: ['id'];
+					},
+					{
+						foreignKeyName: 'nudges_target_id_fkey';
+						columns: ['target_id'];
 						referencedRelation: 'profiles';
 						referencedColumns: ['id'];
 					}
