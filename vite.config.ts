@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
 	plugins: [tailwindcss(), sveltekit()],
-	server: { host: '127.0.0.1', port: 5173 },
+	server: { host: '127.0.0.1', port: 5173, strictPort: true },
 	test: {
 		testTimeout: 20_000,
 		hookTimeout: 60_000,

@@ -5,16 +5,17 @@
  * Inserts a notification with the service key through supabase-js (as a backend would), so the
  * recipient's dashboard shows it live. `--to everyone` notifies every user.
  * Reads SUPABASE_URL (or PUBLIC_SUPABASE_URL) and SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY);
- * against the local stack (127.0.0.1:54321) the CLI's well-known local service key is the default.
+ * without them it talks to the local stack (STACK_API_PORT, default 54321) with the CLI's well-known
+ * local service key.
  */
 import { parseArgs } from 'node:util';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
+import { loadConfig } from '../stack/config.ts';
+import { LOCAL_KEYS } from '../stack/keys.ts';
+import type { Database } from '../src/lib/database.types.ts';
+import { CATEGORIES, PRIORITIES } from '../src/lib/types.ts';
 
-const LOCAL_URL = 'http://127.0.0.1:54321';
-const LOCAL_SECRET_KEY = 'sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz';
-const CATEGORIES = ['message', 'mention', 'comment', 'deploy', 'security', 'billing', 'system'];
-const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 const USAGE = `Usage: npm run notify -- --to <email|user id|everyone> --title <text> [--body <text>]
        [--category ${CATEGORIES.join('|')}] [--priority ${PRIORITIES.join('|')}] [--url <https://...|/path>] [--from <email>]`;
 
@@ -24,12 +25,12 @@ function fail(message: string): never {
 }
 
 function settings(): { url: string; key: string } {
-	const url = process.env.SUPABASE_URL || process.env.PUBLIC_SUPABASE_URL || LOCAL_URL;
+	const url = process.env.SUPABASE_URL || process.env.PUBLIC_SUPABASE_URL || loadConfig().apiUrl;
 	const isLocal = /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(url);
 	const key =
 		process.env.SUPABASE_SERVICE_ROLE_KEY ||
 		process.env.SUPABASE_SECRET_KEY ||
-		(isLocal ? LOCAL_SECRET_KEY : '');
+		(isLocal ? LOCAL_KEYS.secret : '');
 	if (!key) {
 		fail(
 			`SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY) is not set: it is needed to notify users on ${url}.`
@@ -38,7 +39,7 @@ function settings(): { url: string; key: string } {
 	return { url, key };
 }
 
-async function findUserIds(supabase: SupabaseClient, who: string): Promise<string[]> {
+async function findUserIds(supabase: SupabaseClient<Database>, who: string): Promise<string[]> {
 	if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(who)) return [who];
 	const ids: string[] = [];
 	for (let page = 1; ; page++) {
@@ -50,6 +51,21 @@ async function findUserIds(supabase: SupabaseClient, who: string): Promise<strin
 		if (data.users.length < 1000 || (who !== 'everyone' && ids.length > 0)) break;
 	}
 	return ids;
+}
+
+/** Names the URL when the server cannot be reached at all (supabase-js says only "fetch failed"). */
+async function reachable<T>(url: string, request: Promise<T>): Promise<T> {
+	try {
+		return await request;
+	} catch (error) {
+		if (/fetch failed/i.test((error as Error).message)) {
+			fail(
+				`Could not connect to ${url}. Start the local stack (npm run dev or npm run stack), ` +
+					'or set SUPABASE_URL (and STACK_API_PORT for a local stack on another port).'
+			);
+		}
+		throw error;
+	}
 }
 
 async function main() {
@@ -71,17 +87,19 @@ async function main() {
 	}
 	if (!values.to) fail('Say who gets it with --to.');
 	if (!values.title?.trim()) fail('Give it a title with --title.');
-	if (!CATEGORIES.includes(values.category!)) fail(`--category must be one of ${CATEGORIES.join(', ')}.`);
-	if (!PRIORITIES.includes(values.priority!)) fail(`--priority must be one of ${PRIORITIES.join(', ')}.`);
+	const category = CATEGORIES.find((c) => c === values.category);
+	if (!category) fail(`--category must be one of ${CATEGORIES.join(', ')}.`);
+	const priority = PRIORITIES.find((p) => p === values.priority);
+	if (!priority) fail(`--priority must be one of ${PRIORITIES.join(', ')}.`);
 
 	const { url, key } = settings();
-	const supabase = createClient(url, key, {
+	const supabase = createClient<Database>(url, key, {
 		auth: { persistSession: false, autoRefreshToken: false },
 		// Node 20 has no global WebSocket; supabase-js wants one even though this script never subscribes.
 		realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket }
 	});
 
-	const recipients = await findUserIds(supabase, values.to);
+	const recipients = await reachable(url, findUserIds(supabase, values.to));
 	if (recipients.length === 0) fail(`Nobody found for --to ${values.to}.`);
 	const actor = values.from ? (await findUserIds(supabase, values.from))[0] : null;
 	if (values.from && !actor) fail(`Nobody found for --from ${values.from}.`);
@@ -91,8 +109,8 @@ async function main() {
 		actor_id: actor,
 		title: values.title!.trim(),
 		body: values.body ?? null,
-		category: values.category,
-		priority: values.priority,
+		category,
+		priority,
 		url: values.url ?? null
 	}));
 	const { data, error } = await supabase.from('notifications').insert(rows).select('id');

@@ -1,9 +1,10 @@
 import type { Session, SupabaseClient, User } from '@supabase/supabase-js';
+import type { Database } from '$lib/database.types';
 
 declare global {
 	namespace App {
 		interface Locals {
-			supabase: SupabaseClient;
+			supabase: SupabaseClient<Database>;
 			/** The session validated with the auth server (getUser), or nulls. */
 			safeGetSession: () => Promise<{ session: Session | null; user: User | null }>;
 			session: Session | null;

@@ -1,6 +1,7 @@
 import { createServerClient } from '@supabase/ssr';
 import { redirect, type Handle, type RequestEvent } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
+import type { Database } from '$lib/database.types';
 import { publicSettings, serverRealtime } from '$lib/env';
 
 function forwardedFor(event: RequestEvent): Record<string, string> {
@@ -14,7 +15,7 @@ function forwardedFor(event: RequestEvent): Record<string, string> {
 /** A Supabase client per request, reading and writing the auth cookies. */
 const supabase: Handle = async ({ event, resolve }) => {
 	const { url, key } = publicSettings();
-	event.locals.supabase = createServerClient(url, key, {
+	event.locals.supabase = createServerClient<Database>(url, key, {
 		realtime: serverRealtime,
 		// Sign-ins run here, so Supabase would see this server's address for everyone: name the real
 		// client, as a proxy does, so auth rate limits key on the person (honoured from trusted proxies).

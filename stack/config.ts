@@ -74,6 +74,8 @@ export interface StackConfig {
 	dbHost: string;
 	dbPort: number;
 	apiPort: number;
+	/** Throwaway clusters (tests, benchmarks): initdb --no-sync, fsync and full_page_writes off. */
+	dbFast: boolean;
 	jwtSecret: string;
 	/** Access token lifetime in seconds. */
 	jwtExpiry: number;
@@ -162,6 +164,7 @@ export function loadConfig(env: Env = process.env): StackConfig {
 		dbHost,
 		dbPort,
 		apiPort,
+		dbFast: bool(env, 'STACK_DB_FAST', false),
 		jwtSecret,
 		jwtExpiry: int(env, 'STACK_JWT_EXPIRY', 3600),
 		logLevel,

@@ -199,7 +199,7 @@ insert into public.notifications (
   user_id, actor_id, category, priority, title, body, url, read_at, archived_at, created_at, updated_at
 )
 select
-  recipient.id, actor.id, item.category, item.priority, item.title, item.body, item.url,
+  recipient.id, actor.id, item.category::public.notification_category, item.priority::public.notification_priority, item.title, item.body, item.url,
   stamp.created_at + item.read_after,
   stamp.created_at + item.archived_after,
   stamp.created_at,

@@ -2,7 +2,7 @@
  * What tests share: the stack's URL and keys from the environment, Supabase clients for Node,
  * demo users, and SQL on the db port.
  */
-import { createClient, type RealtimeChannel } from '@supabase/supabase-js';
+import { createClient, type RealtimeChannel, type REALTIME_SUBSCRIBE_STATES } from '@supabase/supabase-js';
 import pg from 'pg';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
@@ -87,14 +87,45 @@ export function clientPool() {
 	};
 }
 
-/** Subscribes and resolves once the channel is SUBSCRIBED; rejects with the status otherwise. */
-export function subscribed(channel: RealtimeChannel): Promise<RealtimeChannel> {
+export interface JoinOutcome {
+	status: `${REALTIME_SUBSCRIBE_STATES}`;
+	message?: string;
+}
+
+interface JoinOptions {
+	/** Fails the wait after this long, naming the channel. */
+	timeout?: number;
+	/** Sees every status of the channel, also the later ones (CLOSED, a rejoin's SUBSCRIBED). */
+	onStatus?: (status: `${REALTIME_SUBSCRIBE_STATES}`, message?: string) => void;
+}
+
+/**
+ * Subscribes and resolves with the first status the join settles on (SUBSCRIBED, CHANNEL_ERROR,
+ * TIMED_OUT or CLOSED) and the server's message; for tests that expect a refusal.
+ */
+export function joinOutcome(channel: RealtimeChannel, options: JoinOptions = {}): Promise<JoinOutcome> {
+	const { timeout = 10_000, onStatus } = options;
 	return new Promise((resolve, reject) => {
+		const timer = setTimeout(
+			() => reject(new Error(`${channel.topic}: no answer to the join within ${timeout} ms`)),
+			timeout
+		);
 		channel.subscribe((status, err) => {
-			if (status === 'SUBSCRIBED') resolve(channel);
-			else reject(new Error(`${status}: ${err?.message ?? ''}`));
+			onStatus?.(status, err?.message);
+			clearTimeout(timer);
+			resolve(err?.message === undefined ? { status } : { status, message: err.message });
 		});
 	});
+}
+
+/** Subscribes and resolves once the channel is SUBSCRIBED; rejects with the status and message otherwise. */
+export async function subscribed(
+	channel: RealtimeChannel,
+	options: JoinOptions = {}
+): Promise<RealtimeChannel> {
+	const { status, message } = await joinOutcome(channel, options);
+	if (status !== 'SUBSCRIBED') throw new Error(`${channel.topic}: ${status}: ${message ?? ''}`);
+	return channel;
 }
 
 export function serviceClient() {
@@ -150,16 +181,22 @@ export async function closeSql(): Promise<void> {
 	pool = undefined;
 }
 
-/** Resolves with the first value `probe` returns that is not undefined, polling until `ms` pass. */
+/**
+ * The one polling helper: resolves with the first value `probe` returns that is not undefined,
+ * polling until `ms` pass, then fails with `message` (say what never happened, and what was seen).
+ */
 export async function eventually<T>(
 	probe: () => Promise<T | undefined> | T | undefined,
-	ms = 5000
+	ms = 5000,
+	message: string | (() => string) = 'condition not met'
 ): Promise<T> {
 	const deadline = Date.now() + ms;
 	for (;;) {
 		const value = await probe();
 		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+		if (Date.now() > deadline) {
+			throw new Error(`${typeof message === 'function' ? message() : message} (waited ${ms} ms)`);
+		}
 		await new Promise((r) => setTimeout(r, 20));
 	}
 }

@@ -3,6 +3,7 @@
  * channel's first SUBSCRIBED is caught up, merged by id: new rows, rows changed elsewhere, deleted rows.
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
+import type { Database } from '$lib/database.types';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeSql, eventually, serviceClient, signedIn, sql } from './helpers';
 import { Connection } from '$lib/connection.svelte';
@@ -20,8 +21,8 @@ async function freshUser() {
 	});
 	if (error) throw error;
 	const { supabase, user } = await signedIn(email);
-	// The test helper's client is typed for any schema; the app's code expects the default one.
-	return { supabase: supabase as unknown as SupabaseClient, user };
+	// The test helper's client is typed for any schema; the app's code expects the generated one.
+	return { supabase: supabase as unknown as SupabaseClient<Database>, user };
 }
 
 async function insert(userId: string, title: string): Promise<string> {

@@ -3,10 +3,9 @@
  * A client over a limit is refused; its other channels (and other clients) carry on.
  */
 import { randomUUID } from 'node:crypto';
-import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { clientPool, testEnv } from './helpers.ts';
+import { clientPool, joinOutcome, subscribed, testEnv } from './helpers.ts';
 
 const pool = clientPool();
 const make = () => pool.make();
@@ -15,34 +14,28 @@ afterEach(async () => {
 	await pool.removeChannels();
 });
 
-function outcome(channel: RealtimeChannel): Promise<{ status: string; message?: string }> {
-	return new Promise((resolve) =>
-		channel.subscribe((status, err) => resolve({ status, message: err?.message }))
-	);
-}
-
 describe('limits', () => {
 	it('refuses the 101st channel of one connection', async () => {
 		const supabase = make();
 		const prefix = `limit-${randomUUID()}`;
 		const first = await Promise.all(
-			Array.from({ length: 100 }, (_, i) => outcome(supabase.channel(`${prefix}-${i}`)))
+			Array.from({ length: 100 }, (_, i) => joinOutcome(supabase.channel(`${prefix}-${i}`)))
 		);
 		expect(first.every((o) => o.status === 'SUBSCRIBED')).toBe(true);
-		expect(await outcome(supabase.channel(`${prefix}-100`))).toEqual({
+		expect(await joinOutcome(supabase.channel(`${prefix}-100`))).toEqual({
 			status: 'CHANNEL_ERROR',
 			message: 'ChannelRateLimitReached: Too many channels'
 		});
 
 		// Another connection is not affected.
-		expect(await outcome(make().channel(`${prefix}-other`))).toEqual({ status: 'SUBSCRIBED' });
+		expect(await joinOutcome(make().channel(`${prefix}-other`))).toEqual({ status: 'SUBSCRIBED' });
 	});
 
 	it('refuses a broadcast over the payload limit and keeps the channel', async () => {
 		const channel = make().channel(`limit-${randomUUID()}`, {
 			config: { broadcast: { self: true, ack: true } }
 		});
-		expect(await outcome(channel)).toEqual({ status: 'SUBSCRIBED' });
+		expect(await joinOutcome(channel)).toEqual({ status: 'SUBSCRIBED' });
 		const big = 'x'.repeat(300 * 1024);
 		expect(await channel.send({ type: 'broadcast', event: 'big', payload: { big } })).toBe('error');
 		const small = new Promise((resolve) => channel.on('broadcast', { event: 'small' }, resolve));
@@ -57,12 +50,7 @@ describe('limits', () => {
 		);
 		let markClosed: () => void = () => undefined;
 		const closed = new Promise<void>((resolve) => (markClosed = resolve));
-		await new Promise<void>((resolve) =>
-			channel.subscribe((status) => {
-				if (status === 'SUBSCRIBED') resolve();
-				if (status === 'CLOSED') markClosed();
-			})
-		);
+		await subscribed(channel, { onStatus: (status) => status === 'CLOSED' && markClosed() });
 		// Two seconds' worth at most, whatever the window boundaries.
 		for (let i = 0; i < 250; i++) void channel.send({ type: 'broadcast', event: 'flood', payload: { i } });
 		expect(await system).toMatchObject({ status: 'error', message: 'Too many messages per second' });
@@ -83,7 +71,7 @@ describe('limits', () => {
 		// About 30 MB of broadcasts, far past what the socket buffers between us hold, from two
 		// senders so that neither goes over 100 events per second.
 		const senders = [make().channel(topic), make().channel(topic)];
-		for (const sender of senders) expect(await outcome(sender)).toEqual({ status: 'SUBSCRIBED' });
+		for (const sender of senders) expect(await joinOutcome(sender)).toEqual({ status: 'SUBSCRIBED' });
 		const blob = 'x'.repeat(240 * 1024);
 		for (let i = 0; i < 70; i++) {
 			for (const sender of senders) await sender.send({ type: 'broadcast', event: 'big', payload: { blob } });

@@ -93,12 +93,7 @@ describe('presence', () => {
 		);
 		let markClosed: () => void = () => undefined;
 		const closed = new Promise<void>((resolve) => (markClosed = resolve));
-		await new Promise<void>((resolve) => {
-			channel.subscribe((status) => {
-				if (status === 'SUBSCRIBED') resolve();
-				if (status === 'CLOSED') markClosed();
-			});
-		});
+		await subscribed(channel, { onStatus: (status) => status === 'CLOSED' && markClosed() });
 		for (let i = 0; i < 6; i++) void channel.track({ i });
 		expect(await system).toMatchObject({
 			extension: 'system',

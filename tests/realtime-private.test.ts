@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { client, type Client, clientPool, closeSql, signedIn, sql, testEnv } from './helpers.ts';
+import { client, type Client, clientPool, closeSql, joinOutcome, signedIn, sql, testEnv } from './helpers.ts';
 
 const pool = clientPool();
 const cleanup: string[] = [];
@@ -40,13 +40,6 @@ async function policy(topic: string, command: 'select' | 'insert'): Promise<void
 			: `with check (realtime.topic() = '${topic}' and realtime.messages.extension = 'broadcast')`;
 	await sql(`create policy "${name}" on realtime.messages for ${command} to authenticated ${rule}`);
 	cleanup.push(`drop policy if exists "${name}" on realtime.messages`);
-}
-
-type Outcome = { status: string; message?: string };
-function joinOutcome(channel: RealtimeChannel): Promise<Outcome> {
-	return new Promise((resolve) => {
-		channel.subscribe((status, err) => resolve({ status, message: err?.message }));
-	});
 }
 
 function next(channel: RealtimeChannel, event: string): Promise<Record<string, unknown>> {

@@ -5,7 +5,7 @@
  */
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { insertNotification, signedInOn } from './helpers.ts';
+import { insertNotification, signedInOn, subscribed } from './helpers.ts';
 import { startTestStack, type TestStack } from './setup/stack.ts';
 
 let test: TestStack;
@@ -37,12 +37,12 @@ it('rejoins after the stack restarts and receives changes made after the rejoin'
 				onTitle(title);
 			}
 		);
-	const subscribedOnce = new Promise<void>((resolve) => (onSubscribed = resolve));
-	channel.subscribe((status) => {
-		statuses.push(status);
-		if (status === 'SUBSCRIBED') onSubscribed();
+	await subscribed(channel, {
+		onStatus: (status) => {
+			statuses.push(status);
+			if (status === 'SUBSCRIBED') onSubscribed();
+		}
 	});
-	await subscribedOnce;
 
 	const rejoined = new Promise<void>((resolve) => (onSubscribed = resolve));
 	await test.restart();

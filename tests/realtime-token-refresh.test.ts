@@ -5,7 +5,7 @@
  * refreshes, the server closes the channel ("Token has expired") once the first token runs out.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { insertNotification, signedInOn } from './helpers.ts';
+import { insertNotification, signedInOn, subscribed } from './helpers.ts';
 import { startTestStack, type TestStack } from './setup/stack.ts';
 
 const EXPIRY_SECONDS = 60;
@@ -40,12 +40,7 @@ it('keeps a channel subscribed and delivering past the expiry of the token it jo
 			{ event: 'INSERT', schema: 'public', table: 'notifications', filter: `user_id=eq.${alice}` },
 			(payload) => onTitle(String((payload.new as { title: string }).title))
 		);
-	await new Promise<void>((resolve) =>
-		channel.subscribe((status) => {
-			statuses.push(status);
-			if (status === 'SUBSCRIBED') resolve();
-		})
-	);
+	await subscribed(channel, { onStatus: (status) => statuses.push(status) });
 	const joinedWith = (await supabase.auth.getSession()).data.session!.access_token;
 	const joinedUntil = JSON.parse(Buffer.from(joinedWith.split('.')[1], 'base64url').toString()).exp as number;
 

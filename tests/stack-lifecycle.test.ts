@@ -18,14 +18,13 @@ import { MigrationError, resetDatabase } from '../stack/db/migrate.ts';
 import { assertPortFree, startCluster, StackStartError } from '../stack/db/postgres.ts';
 import { loadConfig, LOCAL_KEYS, startDatabase, startStack, type StackConfig } from '../stack/index.ts';
 import type { Logger } from '../stack/log.ts';
+import { eventually } from './helpers.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SUPABASE_DIR = path.join(ROOT, 'supabase');
 const IS_ROOT = process.getuid?.() === 0;
 /** The developer's own stack lives on these; tests never touch them. */
 const DEFAULT_PORTS = [54321, 54322];
-
-process.env.STACK_DB_FAST = '1';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
@@ -53,6 +52,7 @@ async function isolatedConfig(env: Record<string, string> = {}): Promise<StackCo
 		STACK_API_PORT: String(ports.api),
 		STACK_SUPABASE_DIR: SUPABASE_DIR,
 		STACK_LOG_LEVEL: 'silent',
+		STACK_DB_FAST: '1',
 		...env
 	});
 }
@@ -81,11 +81,11 @@ async function count(client: pg.Client, table: string): Promise<number> {
 
 /** Polls until `check` holds; for states no event announces (e.g. a replication slot going live). */
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await check())) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 100));
-	}
+	await eventually(
+		async () => ((await check()) ? true : undefined),
+		timeoutMs,
+		`timed out waiting for ${what}`
+	);
 }
 
 async function migrationsOnDisk(dir = SUPABASE_DIR): Promise<Array<{ version: string; name: string }>> {

@@ -1,5 +1,6 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { SvelteMap } from 'svelte/reactivity';
+import type { Database } from './database.types';
 import type { Profile } from './types';
 
 /** Up to two initials for an avatar without a picture. */
@@ -56,7 +57,7 @@ export class Directory {
 	}
 
 	/** Reads the profiles of ids not known yet (people who signed up after the page loaded). */
-	async lookUp(supabase: SupabaseClient, ids: Iterable<string>): Promise<void> {
+	async lookUp(supabase: SupabaseClient<Database>, ids: Iterable<string>): Promise<void> {
 		const missing: string[] = [];
 		for (const id of ids) {
 			if (this.#byId.has(id) || this.#asked.has(id) || !UUID.test(id)) continue;
@@ -68,8 +69,7 @@ export class Directory {
 		const { data, error } = await supabase
 			.from('profiles')
 			.select('id,display_name,avatar_url')
-			.in('id', missing)
-			.overrideTypes<Profile[], { merge: false }>();
+			.in('id', missing);
 		if (error) {
 			// Ask again next time.
 			for (const id of missing) this.#asked.delete(id);

@@ -1,26 +1,14 @@
-/** A row of public.notifications as PostgREST and Realtime return it. */
-export interface Notification {
-	id: string;
-	user_id: string;
-	actor_id: string | null;
-	category: string;
-	priority: Priority;
-	title: string;
-	body: string | null;
-	url: string | null;
-	read_at: string | null;
-	archived_at: string | null;
-	created_at: string;
-	updated_at: string;
-}
+import { Constants, type Enums, type Tables } from './database.types';
 
-export type Priority = 'low' | 'normal' | 'high' | 'urgent';
+// Row types come from the generated `Database` (npm run gen:types), the only copy of the schema.
+/** A row of public.notifications as PostgREST and Realtime return it (without `search`). */
+export type Notification = Omit<Tables<'notifications'>, 'search'>;
 
-export interface Profile {
-	id: string;
-	display_name: string | null;
-	avatar_url: string | null;
-}
+export type Category = Enums<'notification_category'>;
+export type Priority = Enums<'notification_priority'>;
+
+/** What the dashboard reads of a profile. */
+export type Profile = Pick<Tables<'profiles'>, 'id' | 'display_name' | 'avatar_url'>;
 
 /** The columns the dashboard reads; `search` (tsvector) is never selected. */
 export const NOTIFICATION_COLUMNS =
@@ -30,23 +18,15 @@ export type InboxTab = 'all' | 'unread' | 'archived';
 
 export interface InboxView {
 	tab: InboxTab;
-	category: string | null;
+	category: Category | null;
 	query: string;
 }
 
 export const PAGE_SIZE = 30;
 
-/** The categories the schema allows (notifications_category_check). */
-export const CATEGORIES = [
-	'message',
-	'mention',
-	'comment',
-	'deploy',
-	'security',
-	'billing',
-	'system'
-] as const;
-export const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high', 'urgent'];
+/** The categories and priorities the schema allows, in the enum's order. */
+export const CATEGORIES: readonly Category[] = Constants.public.Enums.notification_category;
+export const PRIORITIES: readonly Priority[] = Constants.public.Enums.notification_priority;
 /** Limits from the schema's check constraints. */
 export const TITLE_MAX = 200;
 export const BODY_MAX = 2000;

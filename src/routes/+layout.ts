@@ -1,4 +1,5 @@
 import { createBrowserClient, createServerClient, isBrowser } from '@supabase/ssr';
+import type { Database } from '$lib/database.types';
 import { publicSettings, serverRealtime } from '$lib/env';
 import type { LayoutLoad } from './$types';
 
@@ -8,12 +9,12 @@ export const load: LayoutLoad = async ({ data, depends, fetch }) => {
 	const { url, key, local } = publicSettings();
 
 	const supabase = isBrowser()
-		? createBrowserClient(url, key, {
+		? createBrowserClient<Database>(url, key, {
 				global: { fetch },
 				// Heartbeats from a worker keep running in background tabs, where timers are throttled.
 				realtime: { worker: true }
 			})
-		: createServerClient(url, key, {
+		: createServerClient<Database>(url, key, {
 				global: { fetch },
 				realtime: serverRealtime,
 				cookies: { getAll: () => data.cookies }

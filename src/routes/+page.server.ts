@@ -1,6 +1,5 @@
 import { error } from '@sveltejs/kit';
 import { countUnread, fetchPage, viewFromParams } from '$lib/inbox/query';
-import type { Profile } from '$lib/types';
 import type { PageServerLoad } from './$types';
 
 /** The first page is rendered on the server; the browser takes over live from there. */
@@ -26,8 +25,8 @@ export const load: PageServerLoad = async ({ locals, url, untrack }) => {
 		]);
 		return {
 			inbox: { ...page, unread, view },
-			profiles: (profiles.data ?? []) as Profile[],
-			recent: (recent.data ?? []).map((r: { created_at: string }) => r.created_at),
+			profiles: profiles.data ?? [],
+			recent: (recent.data ?? []).map((r) => r.created_at),
 			loadError: null
 		};
 	} catch (e) {
@@ -35,7 +34,7 @@ export const load: PageServerLoad = async ({ locals, url, untrack }) => {
 		const message = e instanceof Error ? e.message : String((e as { message?: string })?.message ?? e);
 		return {
 			inbox: { rows: [], hasMore: false, unread: 0, view },
-			profiles: [] as Profile[],
+			profiles: [],
 			recent: [] as string[],
 			loadError: message
 		};

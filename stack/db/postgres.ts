@@ -157,7 +157,7 @@ export async function startCluster(config: StackConfig, log: Logger): Promise<Cl
 		);
 	}
 
-	const fast = process.env.STACK_DB_FAST === '1';
+	const fast = config.dbFast;
 	const pg = new EmbeddedPostgres({
 		databaseDir: dataDir,
 		port: config.dbPort,

@@ -14,7 +14,7 @@ import { createChangesEngine } from './changes/index.ts';
 import { ERRORS, VSN_1, VSN_2, type Vsn } from './constants.ts';
 import { raiseOpenFileLimit } from './fds.ts';
 import type { Limits } from './limits.ts';
-import { createBroadcastApi } from './rest.ts';
+import { createBroadcastApi } from './broadcast-api.ts';
 import { Connection, type SocketServer } from './socket.ts';
 import { verifyToken } from './tokens.ts';
 import type { Json } from './types.ts';

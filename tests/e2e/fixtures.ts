@@ -57,7 +57,7 @@ export interface NewNotification {
 export async function insertNotification(to: string, n: NewNotification): Promise<string> {
 	const [row] = await sql<{ id: string }>(
 		`insert into public.notifications (user_id, actor_id, title, body, url, category, priority)
-		 values ($1, $2, $3, $4, $5, coalesce($6, 'message'), coalesce($7, 'normal')) returning id`,
+		 values ($1, $2, $3, $4, $5, coalesce($6::notification_category, 'message'), coalesce($7::notification_priority, 'normal')) returning id`,
 		[
 			await userId(to),
 			n.actor ? await userId(n.actor) : null,

@@ -26,12 +26,12 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
 		STACK_DB_PORT: String(dbPort),
 		STACK_API_PORT: String(apiPort),
 		STACK_LOG_LEVEL: process.env.STACK_LOG_LEVEL ?? 'warn',
+		STACK_DB_FAST: '1',
 		// Tests sign in far more often than a person does.
 		STACK_AUTH_RATE_LIMIT_SIGN_IN: process.env.STACK_AUTH_RATE_LIMIT_SIGN_IN ?? '100000',
 		STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH: process.env.STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH ?? '100000',
 		...extraEnv
 	});
-	process.env.STACK_DB_FAST = '1';
 	let stack = await startStack(config);
 	const env = {
 		SUPABASE_URL: stack.url,

@@ -1,5 +1,6 @@
 /* eslint-disable svelte/prefer-svelte-reactivity -- private bookkeeping; state is published as new $state.raw values */
 import type { RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
+import type { Database } from '$lib/database.types';
 import { NOTIFICATION_COLUMNS, type InboxView, type Notification } from '$lib/types';
 import type { Connection } from '$lib/connection.svelte';
 import { matchesView, newerThan, type Cursor } from './cursor';
@@ -32,7 +33,7 @@ export class Inbox {
 	fresh = $state.raw<ReadonlySet<string>>(new Set());
 	error = $state<string | null>(null);
 
-	#supabase: SupabaseClient;
+	#supabase: SupabaseClient<Database>;
 	#userId: string;
 	#window: InboxWindow;
 	#viewToken = 0;
@@ -47,7 +48,7 @@ export class Inbox {
 	#onArrival: (row: Notification) => void = () => {};
 	#connection: Connection | null = null;
 
-	constructor(supabase: SupabaseClient, userId: string, init: InboxInit) {
+	constructor(supabase: SupabaseClient<Database>, userId: string, init: InboxInit) {
 		this.#supabase = supabase;
 		this.#userId = userId;
 		this.view = init.view;
@@ -299,7 +300,7 @@ export class Inbox {
 					.from('notifications')
 					.select(NOTIFICATION_COLUMNS)
 					.eq('id', row.id)
-					.maybeSingle<Notification>();
+					.maybeSingle();
 				if (!data) return;
 				row = data;
 			}
@@ -339,8 +340,7 @@ export class Inbox {
 		const { data, error } = await q
 			.order('created_at', { ascending: false })
 			.order('id', { ascending: false })
-			.limit(CATCH_UP_LIMIT)
-			.overrideTypes<Notification[], { merge: false }>();
+			.limit(CATCH_UP_LIMIT);
 		if (error) throw error;
 		return data;
 	}
@@ -349,8 +349,7 @@ export class Inbox {
 		const { data, error } = await viewQuery(this.#supabase, this.#userId, this.view)
 			.gt('updated_at', since)
 			.order('updated_at', { ascending: false })
-			.limit(CATCH_UP_LIMIT)
-			.overrideTypes<Notification[], { merge: false }>();
+			.limit(CATCH_UP_LIMIT);
 		if (error) throw error;
 		return data;
 	}
@@ -364,8 +363,7 @@ export class Inbox {
 				const { data, error } = await this.#supabase
 					.from('notifications')
 					.select(NOTIFICATION_COLUMNS)
-					.in('id', chunk)
-					.overrideTypes<Notification[], { merge: false }>();
+					.in('id', chunk);
 				if (error) throw error;
 				return data;
 			})

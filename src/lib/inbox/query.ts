@@ -1,9 +1,10 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { NOTIFICATION_COLUMNS, PAGE_SIZE, type InboxView, type Notification } from '$lib/types';
+import type { Database } from '$lib/database.types';
+import { CATEGORIES, NOTIFICATION_COLUMNS, PAGE_SIZE, type InboxView, type Notification } from '$lib/types';
 import { olderThan, type Cursor } from './cursor';
 
 /** The rows of one view, newest first, optionally after a keyset cursor. Shared by SSR and the browser. */
-export function viewQuery(supabase: SupabaseClient, userId: string, view: InboxView) {
+export function viewQuery(supabase: SupabaseClient<Database>, userId: string, view: InboxView) {
 	let q = supabase.from('notifications').select(NOTIFICATION_COLUMNS).eq('user_id', userId);
 	if (view.tab === 'archived') q = q.not('archived_at', 'is', null);
 	else q = q.is('archived_at', null);
@@ -21,7 +22,7 @@ export interface Page {
 
 /** One page of a view: asks for one extra row to know whether there is more. */
 export async function fetchPage(
-	supabase: SupabaseClient,
+	supabase: SupabaseClient<Database>,
 	userId: string,
 	view: InboxView,
 	after: Cursor | null = null,
@@ -32,14 +33,13 @@ export async function fetchPage(
 	const { data, error } = await q
 		.order('created_at', { ascending: false })
 		.order('id', { ascending: false })
-		.limit(size + 1)
-		.overrideTypes<Notification[], { merge: false }>();
+		.limit(size + 1);
 	if (error) throw error;
 	return { rows: data.slice(0, size), hasMore: data.length > size };
 }
 
 /** How many unread, unarchived notifications the user has. */
-export async function countUnread(supabase: SupabaseClient, userId: string): Promise<number> {
+export async function countUnread(supabase: SupabaseClient<Database>, userId: string): Promise<number> {
 	const { count, error } = await supabase
 		.from('notifications')
 		.select('id', { count: 'exact', head: true })
@@ -55,7 +55,7 @@ export function viewFromParams(params: URLSearchParams): InboxView {
 	const tab = params.get('tab');
 	return {
 		tab: tab === 'unread' || tab === 'archived' ? tab : 'all',
-		category: params.get('category') || null,
+		category: CATEGORIES.find((c) => c === params.get('category')) ?? null,
 		query: params.get('q') ?? ''
 	};
 }

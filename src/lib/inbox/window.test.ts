@@ -10,7 +10,7 @@ function row(minute: number, fields: Partial<Notification> = {}): Notification {
 		id: `00000000-0000-0000-0000-${String(++seq).padStart(12, '0')}`,
 		user_id: 'u1',
 		actor_id: null,
-		category: 'general',
+		category: 'message',
 		priority: 'normal',
 		title: `row ${minute}`,
 		body: null,

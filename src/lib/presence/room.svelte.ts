@@ -1,4 +1,5 @@
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import type { Database } from '$lib/database.types';
 import type { Connection } from '$lib/connection.svelte';
 import type { Directory } from '$lib/people';
 import { KeyedThrottle, trailingThrottle } from '$lib/throttle';
@@ -56,7 +57,7 @@ export class Room {
 	#samples = $state.raw<readonly OnlineSample[]>([]);
 	#status = $state<PresenceMeta['status']>('online');
 
-	#supabase: SupabaseClient;
+	#supabase: SupabaseClient<Database>;
 	#me: { id: string };
 	#directory: Directory;
 	#channel: RealtimeChannel | null = null;
@@ -70,7 +71,7 @@ export class Room {
 	readonly others = $derived(this.roster.filter((e) => e.id !== this.#me.id));
 	readonly onlineCount = $derived(this.roster.length);
 
-	constructor(supabase: SupabaseClient, me: { id: string }, directory: Directory) {
+	constructor(supabase: SupabaseClient<Database>, me: { id: string }, directory: Directory) {
 		this.#supabase = supabase;
 		this.#me = me;
 		this.#directory = directory;

@@ -16,7 +16,7 @@ import {
 } from './payload.ts';
 import { matchesDeleteFilters } from './filters.ts';
 import type { Entry, Subscriber } from './registry.ts';
-import type { TypeCache } from './types.ts';
+import type { TypeCache } from './type-cache.ts';
 import { tableKey } from './validate.ts';
 
 /** realtime.change_metadata: what shaping a change for each role needs to know about a table. */

@@ -38,7 +38,7 @@ import {
 import { Authorizer, type Candidates } from './authorize.ts';
 import { Registry, type ChangeType, type Entry, type Subscriber } from './registry.ts';
 import { PUBLICATIONS, ReplicationStream } from './replication.ts';
-import { TypeCache } from './types.ts';
+import { TypeCache } from './type-cache.ts';
 import { resolveBinding, SubscribeError, type ResolvedBinding } from './validate.ts';
 import { SUBSCRIBED_TO_POSTGRES } from '../constants.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildData, errorData, type DecodedChange, type PayloadOptions } from './payload.ts';
 import { UNCHANGED_TOAST, type Relation } from './pgoutput.ts';
-import type { TypeCache } from './types.ts';
+import type { TypeCache } from './type-cache.ts';
 import type { TypeInfo } from './values.ts';
 
 const TYPES: Record<number, TypeInfo> = {

@@ -11,7 +11,7 @@
 import type { Relation, TupleValue } from './pgoutput.ts';
 import { UNCHANGED_TOAST } from './pgoutput.ts';
 import type { ChangeType } from './registry.ts';
-import type { TypeCache } from './types.ts';
+import type { TypeCache } from './type-cache.ts';
 import { toJsonValue, type JsonValue } from './values.ts';
 
 export interface DecodedChange {
