@@ -43,6 +43,16 @@ export interface RealtimeConfig {
 	idleTimeoutMs: number;
 	/** Pause before a join refusal, like Supabase's CHANNEL_ERROR_BACKOFF_MS (there 5 s; here 0). */
 	joinErrorBackoffMs: number;
+	/** A socket that sends neither a heartbeat nor a join this long after opening is closed. */
+	joinTimeoutMs: number;
+	/** Open sockets (joined or not) one client address may hold. */
+	maxConnectionsPerIp: number;
+	/** postgres_changes bindings one join may carry (Supabase documents none; bounds the work). */
+	maxBindingsPerJoin: number;
+	/** Comma-ANDed filters one postgres_changes binding may carry. */
+	maxFiltersPerBinding: number;
+	/** A `replication_ready` join waits this long for replication before its channel is closed. */
+	replicationReadyTimeoutMs: number;
 	/** The permanent logical replication slot the changes stream resumes from. */
 	slotName: string;
 	/** A slot further behind the current WAL than this is dropped and recreated (clients are told to refetch). */
@@ -165,6 +175,16 @@ export function loadConfig(env: Env = process.env): StackConfig {
 			presenceTickMs: int(env, 'STACK_REALTIME_PRESENCE_TICK_MS', 30),
 			idleTimeoutMs: int(env, 'STACK_REALTIME_IDLE_TIMEOUT_MS', 60_000),
 			joinErrorBackoffMs: int(env, 'STACK_REALTIME_JOIN_ERROR_BACKOFF_MS', 0),
+			joinTimeoutMs: int(env, 'STACK_REALTIME_JOIN_TIMEOUT_MS', 15_000),
+			// Unless set, one address may take at most half of the client slots.
+			maxConnectionsPerIp: int(
+				env,
+				'STACK_REALTIME_MAX_CONNECTIONS_PER_IP',
+				Math.max(1, Math.floor(int(env, 'STACK_REALTIME_MAX_CLIENTS', 200) / 2))
+			),
+			maxBindingsPerJoin: int(env, 'STACK_REALTIME_MAX_BINDINGS_PER_JOIN', 100),
+			maxFiltersPerBinding: int(env, 'STACK_REALTIME_MAX_FILTERS_PER_BINDING', 10),
+			replicationReadyTimeoutMs: int(env, 'STACK_REALTIME_REPLICATION_READY_TIMEOUT_MS', 60_000),
 			slotName: slotName(env.STACK_REALTIME_SLOT_NAME || 'supabase_realtime_stack'),
 			slotMaxLagBytes: int(env, 'STACK_REALTIME_SLOT_MAX_LAG_BYTES', 256 * 1024 * 1024),
 			slotMaxWalKeepMb: int(env, 'STACK_DB_MAX_SLOT_WAL_KEEP_MB', 1024)

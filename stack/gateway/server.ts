@@ -65,6 +65,15 @@ export function createGatewayApp(ctx: StackContext, services: GatewayServices): 
 		else log.debug(line);
 	});
 
+	// A response sent before the request's body has fully arrived (a refusal: no key, too large, not
+	// acceptable) leaves that body unread, so the connection cannot carry another request: say so,
+	// or a keep-alive client sends its next request into a socket the server is about to close.
+	app.use('*', async (c, next) => {
+		await next();
+		const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+		if (incoming && !incoming.complete) c.header('Connection', 'close');
+	});
+
 	app.use(
 		'*',
 		cors({

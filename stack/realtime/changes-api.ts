@@ -4,11 +4,19 @@
  * relays what it delivers; the engine owns replication, decoding and per-subscriber RLS checks.
  */
 
+export type ChangeEvent = '*' | 'INSERT' | 'UPDATE' | 'DELETE';
+
+/**
+ * A postgres_changes binding as the join carried it (see ../join.ts): strings as the client sent
+ * them, read the way Supabase reads them by the engine (unknown events mean '*', no schema means
+ * public). realtime-js 2.119 may add `select` (column names; a string is refused by the engine).
+ */
 export interface ChangeBinding {
-	event: '*' | 'INSERT' | 'UPDATE' | 'DELETE';
-	schema: string;
+	event?: string;
+	schema?: string;
 	table?: string;
 	filter?: string;
+	select?: string[] | string;
 }
 
 /** Verified JWT claims of the channel. */
@@ -71,6 +79,8 @@ export interface ChangesEngine {
 			extension: string;
 		}) => void
 	): void;
+	/** Resolves true once the replication stream runs (at once if it does), false after `timeoutMs`. */
+	replicationReady(timeoutMs: number): Promise<boolean>;
 	close(): Promise<void>;
 }
 

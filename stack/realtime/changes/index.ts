@@ -270,7 +270,10 @@ class Engine implements ChangesEngine {
 	private async resolveAll(bindings: ChangeBinding[], role: string): Promise<ResolvedBinding[]> {
 		const resolved: ResolvedBinding[] = [];
 		try {
-			for (const binding of bindings) resolved.push(await resolveBinding(this.ctx.pool, binding, role));
+			const { maxFiltersPerBinding } = this.ctx.config.realtime;
+			for (const binding of bindings) {
+				resolved.push(await resolveBinding(this.ctx.pool, binding, role, maxFiltersPerBinding));
+			}
 		} catch (error) {
 			if (error instanceof SubscribeError) throw new ChangesError(error.message);
 			if (isConnectionError(error)) throw new ChangesUnavailable(STREAM_TEXTS.unavailable);
@@ -279,6 +282,10 @@ class Engine implements ChangesEngine {
 			);
 		}
 		return resolved;
+	}
+
+	replicationReady(timeoutMs: number): Promise<boolean> {
+		return this.stream.whenReady(timeoutMs);
 	}
 
 	onMessage(listener: MessageListener): void {
