@@ -8,6 +8,7 @@ import { loadConfig, type StackConfig } from './config.ts';
 import type { StackContext } from './context.ts';
 import { startCluster, assertPortFree, type Cluster } from './db/postgres.ts';
 import { prepareDatabase } from './db/migrate.ts';
+import { isConnectionError } from './db/errors.ts';
 import { DatabaseSupervisor } from './db/supervisor.ts';
 import { createGatewayApp, createGatewayServer } from './gateway/server.ts';
 import { LOCAL_KEYS } from './keys.ts';
@@ -72,7 +73,10 @@ export async function startStack(
 	// an intended stop or an outage the supervisor already said what happened.
 	pool.on('error', (error) => {
 		if (stopRequested) return;
-		(supervisor.state === 'down' ? log.debug : log.warn)(`database connection lost: ${error.message}`);
+		// Postgres going away is the supervisor's one line; each pooled client's loss is detail.
+		(supervisor.state === 'down' || isConnectionError(error) ? log.debug : log.warn)(
+			`database connection lost: ${error.message}`
+		);
 	});
 	const ctx: StackContext = { config, pool, log, db: supervisor };
 

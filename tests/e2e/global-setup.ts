@@ -4,6 +4,8 @@
  * Tests find everything in process.env (BEACON_APP_URL, SUPABASE_*, BEACON_STACK_CONTROL).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import getPort from 'get-port';
@@ -59,6 +61,18 @@ export default async function globalSetup() {
 
 	// POST /restart stops and starts the stack (same ports, same data), for the reconnect test.
 	const control = createServer((req, res) => {
+		// POST /kill-postmaster: kill -9 of PostgreSQL under the running stack (the stack restarts it).
+		if (req.method === 'POST' && req.url === '/kill-postmaster') {
+			try {
+				const pidFile = path.join(stack.stack.config.dir, 'db', 'postmaster.pid');
+				const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+				process.kill(pid, 'SIGKILL');
+				res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ pid }));
+			} catch (error) {
+				res.writeHead(500).end(String(error));
+			}
+			return;
+		}
 		if (req.method === 'POST' && req.url === '/restart') {
 			stack.restart().then(
 				() => res.writeHead(204).end(),

@@ -249,10 +249,14 @@ export class ReplicationStream {
 			const wasStreaming = this.ready;
 			this.ready = false;
 			const reason = (error as Error)?.message ?? String(error);
-			// Say it once per cause; a database that stays away would otherwise log every retry.
-			(reason === this.lastFailure ? log.debug : log.warn)(
-				`realtime changes: replication stream ${wasStreaming ? 'lost' : 'not started'} (${reason}); retrying`
-			);
+			// One line when a running stream breaks; retries while the database stays away are detail
+			// (the database supervisor reports the outage itself).
+			if (wasStreaming)
+				log.info(`realtime changes: replication stream lost (${reason}); resuming from slot ${slot}`);
+			else
+				(reason === this.lastFailure || !this.everStreamed ? log.debug : log.warn)(
+					`realtime changes: replication stream not started (${reason}); retrying`
+				);
 			this.lastFailure = reason;
 			if (!this.reportedDown && this.everStreamed) {
 				this.reportedDown = true;
