@@ -6,6 +6,7 @@
  * results/latency.svg. Compare ratios within one run: the machine is shared and noisy.
  */
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,11 +90,15 @@ const stack = process.env.BENCH_URL
 		});
 
 const results: Record<string, Record<string, number>> = {};
+/** The printed report, also written to results/latest.md for the READMEs. */
+const report: string[] = [];
+const say = (line: string) => (console.log(line), report.push(line));
 const distributions: Record<string, number[]> = {};
 let failed = false;
 const started = performance.now();
-console.log(
-	`Beacon benchmarks${mode.tiny ? ' (tiny)' : mode.quick ? ' (quick)' : ''}, ${new Date().toISOString()}, node ${process.version}`
+say(
+	`Beacon benchmarks${mode.tiny ? ' (tiny)' : mode.quick ? ' (quick)' : ''}, ${new Date().toISOString()}, node ${process.version}, ` +
+		`${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}`
 );
 try {
 	for (const name of selected) {
@@ -104,12 +109,13 @@ try {
 		} catch (error) {
 			failed = true;
 			console.error(`\n${name} failed:`, error);
+			report.push('', `### ${name}`, '', `failed: ${error instanceof Error ? error.message : String(error)}`);
 			results[name] = {};
 			continue;
 		}
 		results[name] = Object.fromEntries(result.rows.filter((r) => !r.extra).map((r) => [r.metric, r.value]));
 		Object.assign(distributions, result.distributions ?? {});
-		printTable(
+		const table = printTable(
 			`${name} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
 			['metric', 'value', 'target', 'floor', 'ratio'],
 			result.rows.map((r) => [
@@ -120,15 +126,17 @@ try {
 				r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`
 			])
 		);
+		report.push('', table, '');
 		if (result.cpu) {
 			const c = result.cpu;
 			const pct = (ms: number) => `${((ms / c.wallMs) * 100).toFixed(0)} %`;
-			console.log(
+			say(
 				`CPU over ${(c.wallMs / 1000).toFixed(1)} s (of 2 cores = 200 %): stack ${pct(c.stackMs)}, ` +
 					`its PostgreSQL ${pct(c.postgresMs)}, load generators ${pct(c.generatorsMs)}`
 			);
 		}
-		for (const note of result.notes ?? []) console.log(note);
+		for (const note of result.notes ?? []) say(note);
+		say(`load average after ${name}: ${os.loadavg()[0].toFixed(1)}`);
 	}
 } finally {
 	await shutdownGenerators();
@@ -146,6 +154,7 @@ const scenarios = Object.fromEntries(
 	Object.keys(SCENARIOS).map((name) => [name, results[name] ?? previous[name] ?? {}])
 );
 await writeFile(latest, `${JSON.stringify({ scenarios }, null, '\t')}\n`);
+if (!names.length) await writeFile(path.join(resultsDir, 'latest.md'), `${report.join('\n')}\n`);
 if (!names.length && Object.keys(distributions).length) {
 	await writeFile(path.join(resultsDir, 'latency.svg'), latencyChart(distributions));
 }

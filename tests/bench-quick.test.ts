@@ -45,7 +45,8 @@ test('npm run bench -- --quick runs every scenario and writes latest.json and th
 	for (const [name, metrics] of Object.entries(METRICS)) {
 		// rest_* come from bench/rest.ts, which may not be in this tree: then the entry is empty.
 		if (name.startsWith('rest_') && Object.keys(latest.scenarios[name]).length === 0) continue;
-		for (const metric of metrics) expect(typeof latest.scenarios[name][metric], `${name}.${metric}`).toBe('number');
+		for (const metric of metrics)
+			expect(typeof latest.scenarios[name][metric], `${name}.${metric}`).toBe('number');
 	}
 	expect(await readFile(path.join(dir, 'latency.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*<\/svg>\n$/);
 }, 240_000);
