@@ -140,9 +140,10 @@ function procStat(pid: number): { ppid: number; cpuMs: number } | undefined {
 	}
 }
 
-/** CPU ms used so far by a process (own) and by its live descendants (PostgreSQL, for the stack). */
-export function processTreeCpu(pid: number): { ownMs: number; childrenMs: number } {
-	if (!pid) return { ownMs: 0, childrenMs: 0 };
+/** CPU ms used so far by a process (own) and by each of its live descendants (PostgreSQL, for the stack). */
+export function processTreeCpu(pid: number): { ownMs: number; children: Map<number, number> } {
+	const children = new Map<number, number>();
+	if (!pid) return { ownMs: 0, children };
 	const parents = new Map<number, number>();
 	const cpu = new Map<number, number>();
 	for (const entry of readdirSync('/proc')) {
@@ -152,13 +153,12 @@ export function processTreeCpu(pid: number): { ownMs: number; childrenMs: number
 		parents.set(Number(entry), stat.ppid);
 		cpu.set(Number(entry), stat.cpuMs);
 	}
-	let childrenMs = 0;
 	for (const [child] of parents) {
 		let p = parents.get(child);
 		while (p && p !== pid) p = parents.get(p);
-		if (p === pid) childrenMs += cpu.get(child) ?? 0;
+		if (p === pid) children.set(child, cpu.get(child) ?? 0);
 	}
-	return { ownMs: cpu.get(pid) ?? 0, childrenMs };
+	return { ownMs: cpu.get(pid) ?? 0, children };
 }
 
 /** Resident memory of one process in KB (from /proc). */
@@ -260,22 +260,27 @@ export async function drain(gens: Generator[], expected: number): Promise<number
 	return got;
 }
 
-/** CPU used by each side between start() and stop(): the stack (Node + PostgreSQL) and the generators. */
+/**
+ * CPU used by each side between start() and stop(): the stack (Node + PostgreSQL) and the
+ * generators. A PostgreSQL backend that exits meanwhile takes its share with it (never negative).
+ */
 export function cpuMeter(stackPid: number, generatorPids: () => number[]) {
 	const read = () => {
 		const stack = processTreeCpu(stackPid);
 		const gens = generatorPids().reduce((sum, pid) => sum + processTreeCpu(pid).ownMs, 0);
 		const self = (process.cpuUsage().user + process.cpuUsage().system) / 1000;
-		return { stack: stack.ownMs, postgres: stack.childrenMs, generators: gens + self };
+		return { stack: stack.ownMs, postgres: stack.children, generators: gens + self };
 	};
 	const start = read();
 	const t0 = performance.now();
 	return () => {
 		const end = read();
+		let postgresMs = 0;
+		for (const [pid, ms] of end.postgres) postgresMs += ms - (start.postgres.get(pid) ?? 0);
 		return {
 			wallMs: performance.now() - t0,
 			stackMs: end.stack - start.stack,
-			postgresMs: end.postgres - start.postgres,
+			postgresMs,
 			generatorsMs: end.generators - start.generators
 		};
 	};

@@ -49,4 +49,4 @@ test('npm run bench -- --quick runs every scenario and writes latest.json and th
 			expect(typeof latest.scenarios[name][metric], `${name}.${metric}`).toBe('number');
 	}
 	expect(await readFile(path.join(dir, 'latency.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*<\/svg>\n$/);
-}, 240_000);
+}, 480_000);
