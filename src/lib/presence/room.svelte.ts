@@ -1,56 +1,92 @@
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import type { Connection } from '$lib/connection.svelte';
+import type { Directory } from '$lib/people';
 import { KeyedThrottle, trailingThrottle } from '$lib/throttle';
-import { rosterFromState, type PresenceMeta, type RosterEntry } from './roster';
+import { rosterFromState, type PresenceMeta } from './roster';
 
+/** A wave at me, with the sender's name from their profile. */
 export interface Nudge {
-	to: string;
+	id: string;
 	from: string;
 	from_name: string;
 }
 
+/** A banner for everyone, with the author's name from their profile. */
 export interface Announcement {
+	id: string;
+	from: string;
 	from_name: string;
 	text: string;
 }
 
-interface Me {
-	id: string;
-	display_name: string;
-	avatar_url: string | null;
+/** `throttled`: too soon after the last one (here, or by the database's limit); `message` says why in words. */
+export type SendOutcome = { ok: true } | { ok: false; throttled: boolean; message: string };
+
+function outcome(error: { code?: string; message: string } | null): SendOutcome {
+	if (!error) return { ok: true };
+	return { ok: false, throttled: error.code === 'P0001', message: error.message };
 }
+
+/** The room is a private channel: Realtime Authorization (RLS on realtime.messages) lets signed-in users in. */
+export const ROOM_TOPIC = 'room';
+/** Limits from the schema (announcements_text_length). */
+export const ANNOUNCEMENT_MAX = 280;
 
 /** Idle this long (no input) and the status turns to away. */
 const IDLE_MS = 5 * 60_000;
 /** Realtime allows few presence updates per client (5 per 30 s); space them out. */
 const TRACK_INTERVAL_MS = 6_000;
+/** The schema refuses more (one per target, or one announcement, every 2 s per author). */
 const SEND_INTERVAL_MS = 2_000;
+/** People online over time, for the activity chart. */
+const SAMPLE_WINDOW_MS = 3600_000;
+
+export interface OnlineSample {
+	t: number;
+	n: number;
+}
 
 /**
- * The team room: one channel with presence (key = user id) for the roster and broadcast for
- * nudges and announcements. Nothing here is stored.
+ * The team room: presence (key = user id, payload = status only) for the roster, and nudges and
+ * announcements, which are rows the database broadcasts to the room with their author's id.
+ * Every name shown comes from the directory (profiles), looked up by id.
  */
 export class Room {
-	roster = $state.raw<RosterEntry[]>([]);
-	/** The roster without me. */
-	others = $derived(this.roster.filter((e) => e.id !== this.#me.id));
-	onlineCount = $derived(this.roster.length);
-	status = $state<PresenceMeta['status']>('online');
+	#presence = $state.raw<Record<string, Partial<PresenceMeta>[]>>({});
+	#samples = $state.raw<readonly OnlineSample[]>([]);
+	#status = $state<PresenceMeta['status']>('online');
 
 	#supabase: SupabaseClient;
-	#me: Me;
+	#me: { id: string };
+	#directory: Directory;
 	#channel: RealtimeChannel | null = null;
 	#nudges = new KeyedThrottle(SEND_INTERVAL_MS);
 	#announcements = new KeyedThrottle(SEND_INTERVAL_MS);
 	#track = trailingThrottle((meta: PresenceMeta) => void this.#channel?.track(meta), TRACK_INTERVAL_MS);
 
-	constructor(supabase: SupabaseClient, me: Me) {
+	/** Everyone online whose presence key is a known profile, named from it. */
+	readonly roster = $derived(rosterFromState(this.#presence, (id) => this.#directory.get(id)));
+	/** The roster without me. */
+	readonly others = $derived(this.roster.filter((e) => e.id !== this.#me.id));
+	readonly onlineCount = $derived(this.roster.length);
+
+	constructor(supabase: SupabaseClient, me: { id: string }, directory: Directory) {
 		this.#supabase = supabase;
 		this.#me = me;
+		this.#directory = directory;
 	}
 
-	get me(): Me {
+	get me(): { id: string } {
 		return this.#me;
+	}
+
+	get status(): PresenceMeta['status'] {
+		return this.#status;
+	}
+
+	/** How many people were online over the last hour, one sample per change. */
+	get onlineSamples(): readonly OnlineSample[] {
+		return this.#samples;
 	}
 
 	connect(
@@ -58,19 +94,23 @@ export class Room {
 		handlers: { nudge: (n: Nudge) => void; announcement: (a: Announcement) => void }
 	): () => void {
 		connection.track('room');
+		this.#sample();
 		const channel = this.#supabase
-			.channel('room', { config: { presence: { key: this.#me.id }, broadcast: { self: false } } })
+			.channel(ROOM_TOPIC, {
+				config: { private: true, presence: { key: this.#me.id }, broadcast: { self: false } }
+			})
 			.on('presence', { event: 'sync' }, () => {
-				this.roster = rosterFromState(channel.presenceState<PresenceMeta>());
+				this.#presence = channel.presenceState<PresenceMeta>();
+				// People who signed up after this page loaded: read their profiles, then they appear.
+				void this.#directory.lookUp(this.#supabase, Object.keys(this.#presence)).then(() => this.#sample());
+				this.#sample();
 			})
-			.on('broadcast', { event: 'nudge' }, ({ payload }) => {
-				const n = payload as Nudge;
-				if (n?.to === this.#me.id && typeof n.from_name === 'string') handlers.nudge(n);
-			})
-			.on('broadcast', { event: 'announcement' }, ({ payload }) => {
-				const a = payload as Announcement;
-				if (typeof a?.text === 'string' && typeof a.from_name === 'string') handlers.announcement(a);
-			})
+			.on('broadcast', { event: 'nudge' }, ({ payload }) => void this.#onNudge(payload, handlers.nudge))
+			.on(
+				'broadcast',
+				{ event: 'announcement' },
+				({ payload }) => void this.#onAnnouncement(payload, handlers.announcement)
+			)
 			.subscribe((status) => {
 				connection.channel('room', status);
 				// Track again on every join: a rejoin starts with no presence of ours.
@@ -83,34 +123,73 @@ export class Room {
 			this.#track.cancel();
 			connection.untrack('room');
 			this.#channel = null;
+			this.#presence = {};
 			void this.#supabase.removeChannel(channel);
 		};
 	}
 
-	/** Wave at someone. False when throttled (one per person every 2 s). */
-	nudge(to: string): boolean {
-		if (!this.#channel || !this.#nudges.take(to)) return false;
-		const payload: Nudge = { to, from: this.#me.id, from_name: this.#me.display_name };
-		void this.#channel.send({ type: 'broadcast', event: 'nudge', payload });
-		return true;
+	/** The session ended: leave the roster now, not when the socket times out. */
+	leave(): void {
+		this.#track.cancel();
+		void this.#channel?.untrack();
+		this.#presence = {};
 	}
 
-	/** Banner for everyone online. False when throttled or empty. */
-	announce(text: string): boolean {
-		const trimmed = text.trim().slice(0, 280);
-		if (!trimmed || !this.#channel || !this.#announcements.take('all')) return false;
-		const payload: Announcement = { from_name: this.#me.display_name, text: trimmed };
-		void this.#channel.send({ type: 'broadcast', event: 'announcement', payload });
-		return true;
+	/** Wave at someone: a row in public.nudges, which the database broadcasts to the room. */
+	async nudge(to: string): Promise<SendOutcome> {
+		if (!this.#nudges.take(to)) return { ok: false, throttled: true, message: 'give them a moment' };
+		const { error } = await this.#supabase.from('nudges').insert({ target_id: to });
+		return outcome(error);
+	}
+
+	/** Banner for everyone online: a row in public.announcements, broadcast by the database. */
+	async announce(text: string): Promise<SendOutcome> {
+		const trimmed = text.trim().slice(0, ANNOUNCEMENT_MAX);
+		if (!trimmed) return { ok: false, throttled: false, message: 'Write something first' };
+		if (!this.#announcements.take('all'))
+			return { ok: false, throttled: true, message: 'One announcement every 2 seconds, please' };
+		const { error } = await this.#supabase.from('announcements').insert({ text: trimmed });
+		return outcome(error);
+	}
+
+	/** Payloads carry ids and text only; the name is the author's profile, or nothing is shown. */
+	async #onNudge(payload: unknown, handle: (n: Nudge) => void): Promise<void> {
+		const { id, author_id, target_id } = (payload ?? {}) as Record<string, unknown>;
+		if (target_id !== this.#me.id || typeof author_id !== 'string' || typeof id !== 'string') return;
+		const from_name = await this.#nameOf(author_id);
+		if (from_name) handle({ id, from: author_id, from_name });
+	}
+
+	async #onAnnouncement(payload: unknown, handle: (a: Announcement) => void): Promise<void> {
+		const { id, author_id, text } = (payload ?? {}) as Record<string, unknown>;
+		if (typeof author_id !== 'string' || typeof id !== 'string' || typeof text !== 'string') return;
+		// The sender already saw "sent"; the banner is for everyone else.
+		if (author_id === this.#me.id) return;
+		const from_name = await this.#nameOf(author_id);
+		if (from_name) handle({ id, from: author_id, from_name, text: text.slice(0, ANNOUNCEMENT_MAX) });
+	}
+
+	async #nameOf(id: string): Promise<string | null> {
+		if (!this.#directory.has(id)) await this.#directory.lookUp(this.#supabase, [id]);
+		return this.#directory.get(id)?.display_name || null;
+	}
+
+	/** Records the online count when it changed, keeping the last hour. */
+	#sample(): void {
+		const n = this.onlineCount;
+		const last = this.#samples.at(-1);
+		if (last && last.n === n) return;
+		const now = Date.now();
+		this.#samples = [...this.#samples.filter((s) => s.t > now - SAMPLE_WINDOW_MS), { t: now, n }];
 	}
 
 	#meta(): PresenceMeta {
-		return { display_name: this.#me.display_name, avatar_url: this.#me.avatar_url, status: this.status };
+		return { status: this.#status };
 	}
 
 	#setStatus(status: PresenceMeta['status']): void {
-		if (status === this.status) return;
-		this.status = status;
+		if (status === this.#status) return;
+		this.#status = status;
 		this.#track(this.#meta());
 	}
 
