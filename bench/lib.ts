@@ -43,13 +43,18 @@ export async function startStackProcess(extraEnv: Record<string, string> = {}): 
 	const url = `http://127.0.0.1:${apiPort}`;
 	await new Promise<void>((resolve, reject) => {
 		let out = '';
+		let err = '';
 		child.stdout!.on('data', (chunk: Buffer) => {
 			out += chunk.toString();
 			if (out.includes('Press Ctrl-C')) resolve();
 		});
-		child.once('exit', (code) => reject(new Error(`stack exited with code ${code} before it was ready`)));
+		child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+		child.once('exit', (code) =>
+			reject(new Error(`stack exited with code ${code} before it was ready: ${(out + err).slice(-3000)}`))
+		);
 	});
 	child.stdout!.removeAllListeners('data');
+	child.stderr!.removeAllListeners('data');
 	// BENCH_STACK_LOG=1 shows the stack's log (with STACK_LOG_LEVEL=debug, every change's delivery).
 	child.stdout!.on('data', (chunk: Buffer) => {
 		if (process.env.BENCH_STACK_LOG === '1') process.stderr.write(`[stack process] ${chunk}`);

@@ -84,6 +84,7 @@ const stack = process.env.BENCH_URL
 	? { url: process.env.BENCH_URL, dbUrl: process.env.BENCH_DB_URL ?? '', pid: 0, stop: async () => undefined }
 	: await startStackProcess({
 			STACK_REALTIME_MAX_CLIENTS: '100000',
+			STACK_REALTIME_MAX_CONNECTIONS_PER_IP: '100000',
 			STACK_REALTIME_MAX_JOINS_PER_SECOND: '100000',
 			STACK_REALTIME_MAX_EVENTS_PER_SECOND: '10000000',
 			STACK_REALTIME_PRESENCE_CALLS_PER_30S: '1000'
