@@ -27,7 +27,10 @@ export interface RestBenchOptions {
 	duration?: number;
 	/** Concurrent HTTP connections of the load generator. */
 	connections?: number;
-	/** The floor's pool size: the stack's (20) unless told. */
+	/**
+	 * Database connections on both sides: the floor's pool, and REST's (`STACK_REST_POOL_SIZE`) when
+	 * the stack is started here. With `stack` given, pass what that stack uses (default 10).
+	 */
 	poolSize?: number;
 	/** Measurements per side, alternating stack and floor; the best of each is kept. */
 	rounds?: number;
@@ -138,9 +141,9 @@ async function best(rounds: number, spec: () => LoadSpec, floorSpec: () => LoadS
 export async function run(options: RestBenchOptions = {}): Promise<RestResults> {
 	const duration = options.duration ?? 10;
 	const connections = options.connections ?? 20;
-	const poolSize = options.poolSize ?? 20;
+	const poolSize = options.poolSize ?? Number(process.env.BENCH_REST_POOL_SIZE ?? 10);
 	const rounds = options.rounds ?? 2;
-	const stack = options.stack ?? (await startStackProcess());
+	const stack = options.stack ?? (await startStackProcess({ STACK_REST_POOL_SIZE: String(poolSize) }));
 	const floor = await startFloor(stack.dbUrl, poolSize);
 	try {
 		const alice = await signIn(stack.url);

@@ -26,7 +26,7 @@ async function main(command: string): Promise<void> {
 
 	if (command === 'reset') {
 		const started = performance.now();
-		if (await isListening(config.host, config.dbPort)) {
+		if (await isListening(config.dbHost, config.dbPort)) {
 			// A stack is running: rebuild its database in place, as `supabase db reset` does.
 			await resetDatabase(config.dbUrl, config.supabaseDir, log);
 		} else {

@@ -34,4 +34,16 @@ describe('loadConfig', () => {
 		expect(() => loadConfig({ STACK_JWT_SECRET: 'short' })).toThrow(/at least 32 characters/);
 		expect(() => loadConfig({ STACK_LOG_LEVEL: 'loud' })).toThrow(/STACK_LOG_LEVEL must be one of/);
 	});
+
+	it('refuses to serve other networks with the published demo secret unless told to', () => {
+		expect(() => loadConfig({ STACK_HOST: '0.0.0.0' })).toThrow(
+			/STACK_HOST=0\.0\.0\.0 .*demo secret.*STACK_JWT_SECRET.*STACK_ALLOW_PUBLIC_DEMO_SECRETS=1/s
+		);
+		expect(loadConfig({ STACK_HOST: '0.0.0.0', STACK_ALLOW_PUBLIC_DEMO_SECRETS: '1' }).host).toBe('0.0.0.0');
+		const own = loadConfig({ STACK_HOST: '0.0.0.0', STACK_JWT_SECRET: 'x'.repeat(40) });
+		// Postgres keeps the published postgres/postgres password, so it stays on loopback.
+		expect(own.dbHost).toBe('127.0.0.1');
+		expect(own.dbUrl).toBe('postgresql://postgres:postgres@127.0.0.1:54322/postgres');
+		expect(loadConfig({ STACK_HOST: '127.0.0.2' }).dbHost).toBe('127.0.0.2');
+	});
 });

@@ -17,11 +17,17 @@ export interface AuthConfig {
 	rateLimitSignIn: number;
 	/** Token refreshes per IP per 5 minutes (Supabase: 150). */
 	rateLimitTokenRefresh: number;
+	/** Header carrying the client's address from a trusted proxy (GoTrue's GOTRUE_RATE_LIMIT_HEADER). */
+	rateLimitHeader: string;
+	/** Peer addresses whose rateLimitHeader is believed (default loopback: the app server on this machine). */
+	trustedProxies: string[];
 }
 
 export interface RestConfig {
 	schemas: string[];
 	maxRows: number;
+	/** Connections REST runs requests on (PostgREST's db-pool, default 10). */
+	poolSize: number;
 }
 
 export interface RealtimeConfig {
@@ -64,6 +70,8 @@ export interface RealtimeConfig {
 export interface StackConfig {
 	dir: string;
 	host: string;
+	/** Where PostgreSQL listens: always loopback, since its password is the published postgres/postgres. */
+	dbHost: string;
 	dbPort: number;
 	apiPort: number;
 	jwtSecret: string;
@@ -92,6 +100,11 @@ export interface StackConfig {
 export const DEFAULT_JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
 
 type Env = Record<string, string | undefined>;
+
+/** True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+	return /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || host === 'localhost';
+}
 
 function int(env: Env, name: string, fallback: number): number {
 	const raw = env[name];
@@ -127,19 +140,33 @@ export function loadConfig(env: Env = process.env): StackConfig {
 	if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
 		throw new Error(`STACK_LOG_LEVEL must be one of debug, info, warn, error, silent; got "${logLevel}"`);
 	}
+	const dbHost = isLoopback(host) ? host : '127.0.0.1';
+	if (
+		!isLoopback(host) &&
+		jwtSecret === DEFAULT_JWT_SECRET &&
+		!bool(env, 'STACK_ALLOW_PUBLIC_DEMO_SECRETS', false)
+	) {
+		throw new Error(
+			`STACK_HOST=${host} would serve every network this machine is on, but the JWT secret is the ` +
+				'published demo secret (anyone could sign a service_role token, and the demo keys printed by ' +
+				'`supabase start` work here). Set STACK_JWT_SECRET to a secret of your own (32+ characters), ' +
+				'or set STACK_ALLOW_PUBLIC_DEMO_SECRETS=1 if this network is yours alone.'
+		);
+	}
 	const tlsCert = env.STACK_TLS_CERT || null;
 	const tlsKey = env.STACK_TLS_KEY || null;
 	if (!tlsCert !== !tlsKey) throw new Error('STACK_TLS_CERT and STACK_TLS_KEY must be set together');
 	return {
 		dir: path.resolve(env.STACK_DIR || '.stack'),
 		host,
+		dbHost,
 		dbPort,
 		apiPort,
 		jwtSecret,
 		jwtExpiry: int(env, 'STACK_JWT_EXPIRY', 3600),
 		logLevel,
 		apiUrl: `${tlsCert ? 'https' : 'http'}://${host}:${apiPort}`,
-		dbUrl: `postgresql://postgres:postgres@${host}:${dbPort}/postgres`,
+		dbUrl: `postgresql://postgres:postgres@${dbHost.includes(':') ? `[${dbHost}]` : dbHost}:${dbPort}/postgres`,
 		siteUrl: env.STACK_SITE_URL || 'http://127.0.0.1:5173',
 		maxBodyBytes: int(env, 'STACK_MAX_BODY_BYTES', 1024 * 1024),
 		supabaseDir: path.resolve(env.STACK_SUPABASE_DIR || 'supabase'),
@@ -153,14 +180,20 @@ export function loadConfig(env: Env = process.env): StackConfig {
 			minPasswordLength: int(env, 'STACK_AUTH_MIN_PASSWORD_LENGTH', 6),
 			refreshReuseInterval: int(env, 'STACK_AUTH_REFRESH_REUSE_INTERVAL', 10),
 			rateLimitSignIn: int(env, 'STACK_AUTH_RATE_LIMIT_SIGN_IN', 30),
-			rateLimitTokenRefresh: int(env, 'STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH', 150)
+			rateLimitTokenRefresh: int(env, 'STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH', 150),
+			rateLimitHeader: env.STACK_AUTH_RATE_LIMIT_HEADER || 'X-Forwarded-For',
+			trustedProxies: (env.STACK_TRUSTED_PROXIES ?? '127.0.0.1,::1')
+				.split(',')
+				.map((s) => s.trim())
+				.filter(Boolean)
 		},
 		rest: {
 			schemas: (env.STACK_REST_SCHEMAS || 'public')
 				.split(',')
 				.map((s) => s.trim())
 				.filter(Boolean),
-			maxRows: int(env, 'STACK_REST_MAX_ROWS', 1000)
+			maxRows: int(env, 'STACK_REST_MAX_ROWS', 1000),
+			poolSize: int(env, 'STACK_REST_POOL_SIZE', 10)
 		},
 		realtime: {
 			maxConcurrentClients: int(env, 'STACK_REALTIME_MAX_CLIENTS', 200),

@@ -17,6 +17,11 @@ describe('API keys', () => {
 		const user = await signJwt({ role: 'authenticated', sub: 'x' }, DEFAULT_JWT_SECRET, 60);
 		expect(await roleForApiKey(user, DEFAULT_JWT_SECRET)).toBeNull();
 		expect(await roleForApiKey('sb_publishable_nope', DEFAULT_JWT_SECRET)).toBeNull();
+		// The published opaque keys belong to the demo secret, not to a project's own.
+		expect(await roleForApiKey(LOCAL_KEYS.secret, 'another-secret-that-is-at-least-32-chars')).toBeNull();
+		expect(
+			await roleForApiKey(LOCAL_KEYS.publishable, 'another-secret-that-is-at-least-32-chars')
+		).toBeNull();
 		expect(await roleForApiKey('', DEFAULT_JWT_SECRET)).toBeNull();
 	});
 });

@@ -2,6 +2,7 @@
  * The local API keys `supabase start` prints, and JWT signing/verification with the project secret.
  */
 import { SignJWT, errors, jwtVerify, type JWTPayload } from 'jose';
+import { DEFAULT_JWT_SECRET } from './config.ts';
 
 export const LOCAL_KEYS = {
 	anon: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0',
@@ -93,8 +94,10 @@ export async function roleForApiKey(
 	secret: string
 ): Promise<ApiKeyRole | null> {
 	if (!key) return null;
-	if (key === LOCAL_KEYS.publishable) return 'anon';
-	if (key === LOCAL_KEYS.secret) return 'service_role';
+	// The opaque keys are as public as the demo secret: with a secret of your own they grant nothing.
+	const demo = secret === DEFAULT_JWT_SECRET;
+	if (key === LOCAL_KEYS.publishable && demo) return 'anon';
+	if (key === LOCAL_KEYS.secret && demo) return 'service_role';
 	if (key.startsWith('sb_')) return null;
 	const cacheKey = `${secret}\u0000${key}`;
 	const cached = apiKeyCache.get(cacheKey);

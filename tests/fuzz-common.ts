@@ -16,7 +16,7 @@ export function runs(base: number): number {
 	return Math.max(1, Math.round(base * SCALE));
 }
 
-export function fuzzParams(name: string, numRuns: number) {
+export function fuzzParams<Ts>(name: string, numRuns: number): fc.Parameters<Ts> {
 	console.log(`${name}: seed ${FUZZ_SEED} (FUZZ_SEED), ${numRuns} runs (FUZZ_RUNS scales)`);
 	return {
 		seed: FUZZ_SEED,
@@ -24,7 +24,7 @@ export function fuzzParams(name: string, numRuns: number) {
 		endOnFailure: true,
 		// fast-check's own report prints the whole counterexample (megabytes for the huge cases):
 		// report the failing check's message, clipped, with what replays it.
-		asyncReporter: async (details: fc.RunDetails<unknown>) => {
+		asyncReporter: async (details: fc.RunDetails<Ts>) => {
 			if (!details.failed) return;
 			const cause =
 				details.errorInstance instanceof Error
@@ -61,7 +61,10 @@ export async function fuzzActor(tag: string): Promise<FuzzActor> {
 	return { id: body.user.id, email, accessToken: body.access_token };
 }
 
-/** md5 of every row a fuzzer must not be able to change (all but `actor`'s own user and profile). */
+/**
+ * md5 of every row a fuzzer must not be able to change: all but what `actor` may write as itself
+ * (its user, its profile, nudges and announcements it authors and their broadcasts).
+ */
 export async function dataChecksum(actor: FuzzActor): Promise<Record<string, string>> {
 	const rows = await sql<{ name: string; md5: string }>(
 		`select 'notifications' as name, md5(coalesce(string_agg(n::text, '|' order by n.id), '')) as md5
@@ -75,7 +78,14 @@ export async function dataChecksum(actor: FuzzActor): Promise<Record<string, str
 		       u.role, u.aud, u.banned_until, u.deleted_at), '|' order by u.id), ''))
 		   from auth.users u where u.id <> $1
 		 union all
-		 select 'realtime.messages', count(*)::text from realtime.messages`,
+		 select 'nudges', md5(coalesce(string_agg(n::text, '|' order by n.id), ''))
+		   from public.nudges n where n.author_id <> $1
+		 union all
+		 select 'announcements', md5(coalesce(string_agg(a::text, '|' order by a.id), ''))
+		   from public.announcements a where a.author_id <> $1
+		 union all
+		 select 'realtime.messages', count(*)::text from realtime.messages m
+		   where m.payload ->> 'author_id' is distinct from $1::text`,
 		[actor.id]
 	);
 	return Object.fromEntries(rows.map((r) => [r.name, r.md5]));

@@ -215,6 +215,30 @@ describe('request errors', () => {
 		const plain = await rest('/profiles?select=id&limit=1');
 		expect(plain.headers.get('content-range')).toBe('0-0/*');
 	});
+
+	it('the Range request header pages a GET, intersected with limit/offset', async () => {
+		const all = (await (await rest('/notifications?select=id&order=created_at,id')).json()) as {
+			id: string;
+		}[];
+		expect(all.length).toBeGreaterThan(3);
+		const ranged = await rest('/notifications?select=id&order=created_at,id', {
+			headers: { Range: '1-2', 'Range-Unit': 'items', Prefer: 'count=exact' }
+		});
+		expect(ranged.status).toBe(206);
+		expect(ranged.headers.get('content-range')).toBe(`1-2/${all.length}`);
+		expect(await ranged.json()).toEqual(all.slice(1, 3));
+		const narrowed = await rest('/notifications?select=id&order=created_at,id&offset=2&limit=10', {
+			headers: { Range: '0-2' }
+		});
+		expect(narrowed.headers.get('content-range')).toBe('2-2/*');
+		expect(await narrowed.json()).toEqual(all.slice(2, 3));
+		await expectError(
+			await rest('/notifications?select=id', { headers: { Range: '3-1' } }),
+			416,
+			'PGRST103',
+			'Requested range not satisfiable'
+		);
+	});
 });
 
 async function eventuallyJson(

@@ -217,7 +217,7 @@ describe('reading under RLS', () => {
 		expect(many.status).toBe(406);
 		expect(many.error).toMatchObject({
 			code: 'PGRST116',
-			message: 'JSON object requested, multiple (or no) rows returned'
+			message: 'Cannot coerce the result to a single JSON object'
 		});
 		expect(many.error!.details).toMatch(/^The result contains \d+ rows$/);
 
@@ -282,6 +282,16 @@ describe('reading under RLS', () => {
 			.csv();
 		expect(error).toBeNull();
 		expect(data).toBe(`id,display_name\n${alice.id},Alice Chen`);
+	});
+
+	it('explain() is refused as on Supabase (db-plan-enabled off): 406 PGRST107', async () => {
+		const { error, status } = await alice.supabase.from('profiles').select('id').explain({ analyze: true });
+		expect(status).toBe(406);
+		expect(error).toMatchObject({
+			code: 'PGRST107',
+			message:
+				'None of these media types are available: application/vnd.pgrst.plan+text; for="application/json"; options=analyze'
+		});
 	});
 });
 

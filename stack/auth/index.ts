@@ -3,7 +3,8 @@
  * and rules (supabase/auth internal/api). Mounted by the gateway at /auth/v1; paths here are
  * relative to that. SQL runs on the superuser pool, as GoTrue runs as supabase_auth_admin.
  */
-import { Hono } from 'hono';
+import { isIP } from 'node:net';
+import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { StackContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
@@ -21,7 +22,7 @@ import {
 } from './errors.ts';
 import { requireUser } from './guard.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { clientAddress, readParams, remoteAddress } from './request.ts';
+import { clientAddress, readParams } from './request.ts';
 import { endSessions, TokenService, withTransaction } from './sessions.ts';
 import { DEFAULT_AUD, userJson } from './users.ts';
 
@@ -44,16 +45,20 @@ export function createAuth(ctx: StackContext): Hono<AuthEnv> {
 		signIn: new RateLimiter(config.auth.rateLimitSignIn, 5 * 60),
 		anonymous: new RateLimiter(30, 60 * 60)
 	};
+	const addressOf = (c: Context) => clientAddress(c, config.auth.rateLimitHeader, config.auth.trustedProxies);
 	const deps: AuthDeps = {
 		ctx,
 		tokens,
 		limit(limiter, c) {
-			if (!limiter.take(remoteAddress(c))) {
+			if (!limiter.take(addressOf(c))) {
 				throw new AuthError(429, ErrorCode.OverRequestRateLimit, 'Request rate limit reached');
 			}
 		},
 		requestAud: (c) => c.req.header('x-jwt-aud') || DEFAULT_AUD,
-		client: (c) => ({ ip: clientAddress(c), userAgent: c.req.header('user-agent') ?? null })
+		client: (c) => {
+			const ip = addressOf(c);
+			return { ip: isIP(ip) ? ip : null, userAgent: c.req.header('user-agent') ?? null };
+		}
 	};
 
 	const app = new Hono<AuthEnv>();

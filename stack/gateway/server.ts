@@ -7,7 +7,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -15,6 +15,7 @@ import { API_VERSION_HEADER, AuthError, renderAuthError } from '../auth/errors.t
 import type { StackConfig } from '../config.ts';
 import type { StackContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
+import { jsonTooDeep, MAX_JSON_DEPTH } from '../json-depth.ts';
 import { roleForApiKey } from '../keys.ts';
 import type { GatewayEnv } from './env.ts';
 
@@ -137,6 +138,12 @@ export function createGatewayApp(ctx: StackContext, services: GatewayServices): 
 		})
 	);
 
+	// Auth checks nesting itself (GoTrue's error shape); REST and realtime bodies are checked here.
+	app.use(
+		'/rest/v1/*',
+		refuseDeepJson({ code: 'PGRST102', message: 'Empty or invalid json', details: DEEP, hint: null })
+	);
+	app.use('/realtime/v1/api/*', refuseDeepJson({ message: DEEP }));
 	// While the database is down, what needs it answers 503 at once (never a hang or a 500); a 5xx
 	// that races the supervisor's noticing is turned into the same 503 once a probe confirms it.
 	for (const [prefix, service] of [
@@ -161,6 +168,20 @@ export function createGatewayApp(ctx: StackContext, services: GatewayServices): 
 	app.notFound((c) => c.json({ message: 'no Route matched with those values' }, 404));
 	app.onError((error, c) => renderError(error, c, ctx));
 	return app;
+}
+
+const DEEP = `JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
+
+/** A 400 in the service's own error shape for a JSON body that nests too deeply. */
+function refuseDeepJson(body: Record<string, unknown>): MiddlewareHandler<GatewayEnv> {
+	return async (c, next) => {
+		const type = c.req.header('content-type') ?? 'application/json';
+		const method = c.req.method;
+		if (method !== 'GET' && method !== 'HEAD' && /json/i.test(type) && jsonTooDeep(await c.req.text())) {
+			throw new HttpError(400, body);
+		}
+		return next();
+	};
 }
 
 function renderError(error: unknown, c: Context, ctx: StackContext): Response {

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,8 @@ import { parseOpenFileLimit, readOpenFileLimit } from './fds.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const linux = process.platform === 'linux';
+/** util-linux's prlimit (Debian: always installed); without it the stack only warns. */
+const hasPrlimit = linux && spawnSync('prlimit', ['--version']).status === 0;
 
 describe('open-file limit', () => {
 	it('reads the "Max open files" row of /proc/<pid>/limits', () => {
@@ -22,7 +24,7 @@ describe('open-file limit', () => {
 		expect(parseOpenFileLimit('nothing here')).toBeNull();
 	});
 
-	it.runIf(linux)('raises the soft limit of a process started low up to its hard limit', async () => {
+	it.runIf(hasPrlimit)('raises the soft limit of a process started low up to its hard limit', async () => {
 		const current = await readOpenFileLimit();
 		expect(current).not.toBeNull();
 		const hard = Math.min(current!.hard, 8192);

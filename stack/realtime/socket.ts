@@ -200,6 +200,7 @@ export class Connection implements ChannelConnection {
 				// A join the server could not handle still gets its answer, or the client waits 10 s for it.
 				if (!(error instanceof JoinError)) {
 					this.server.ctx.log.error(`realtime: unexpected error joining ${msg.topic}:`, error);
+					await pause(this.server.limits.joinErrorBackoffMs);
 					this.#reply(msg, 'error', { reason: ERRORS.unknown });
 					return;
 				}

@@ -109,7 +109,8 @@ export async function readForeignKeys(db: Db, schemas: string[]): Promise<Foreig
 		   from pg_constraint c
 		   join pg_class cs on cs.oid = c.conrelid join pg_namespace ns on ns.oid = cs.relnamespace
 		   join pg_class cr on cr.oid = c.confrelid join pg_namespace nr on nr.oid = cr.relnamespace
-		  where c.contype = 'f' and ns.nspname = any($1) and nr.nspname = any($1)`,
+		  where c.contype = 'f' and ns.nspname = any($1) and nr.nspname = any($1)
+		  order by ns.nspname, cs.relname, c.conname`,
 		[schemas]
 	);
 	return rows.map((r) => ({

@@ -54,7 +54,7 @@ export const singularity = (rows: number): RestError =>
 	new RestError(
 		406,
 		'PGRST116',
-		'JSON object requested, multiple (or no) rows returned',
+		'Cannot coerce the result to a single JSON object',
 		`The result contains ${rows} rows`
 	);
 

@@ -7,22 +7,19 @@ import type { GatewayEnv } from '../gateway/env.ts';
 import { fromPgError, isPgError, RestError } from './errors.ts';
 import { openApiSpec } from './openapi.ts';
 import { readRequest, type ApiRequest, type Target } from './request.ts';
-import { errorResponse, respond } from './respond.ts';
+import { errorResponse, respond, type Reply } from './respond.ts';
 import { statementFor, type HandlerDeps } from './statements.ts';
 import { runStatement } from './transaction.ts';
 
 export type { HandlerDeps } from './statements.ts';
 export type { Target } from './request.ts';
 
-async function answer(req: ApiRequest, deps: HandlerDeps): Promise<Response> {
+async function answer(req: ApiRequest, deps: HandlerDeps): Promise<Reply> {
 	if (req.action.type === 'openapi') {
 		const { ctx, state } = deps;
 		const spec = await openApiSpec(ctx.pool, state.cache, req.schema, req.identity.role, req.host);
 		const body = req.action.headersOnly ? null : JSON.stringify(spec);
-		return new Response(body, {
-			status: 200,
-			headers: { 'Content-Type': 'application/openapi+json; charset=utf-8' }
-		});
+		return { status: 200, body, headers: { 'Content-Type': 'application/openapi+json; charset=utf-8' } };
 	}
 	const stmt = statementFor(req, deps);
 	const outcome = stmt && (await runStatement(deps, req, stmt));
@@ -35,13 +32,19 @@ export async function handleRequest(
 	target: Target
 ): Promise<Response> {
 	let req: ApiRequest | undefined;
+	let reply: Reply;
 	try {
 		req = await readRequest(c, deps, target);
-		return await answer(req, deps);
+		reply = await answer(req, deps);
 	} catch (error) {
-		if (error instanceof RestError) return errorResponse(error);
-		if (isPgError(error)) return errorResponse(fromPgError(error, req?.identity.authenticated ?? false));
-		deps.ctx.log.error(`rest: unexpected error on ${c.req.method} ${c.req.path}:`, error);
-		return errorResponse(new RestError(500, 'PGRSTX00', 'Internal server error'));
+		if (error instanceof RestError) reply = errorResponse(error);
+		else if (isPgError(error))
+			reply = errorResponse(fromPgError(error, req?.identity.authenticated ?? false));
+		else {
+			deps.ctx.log.error(`rest: unexpected error on ${c.req.method} ${c.req.path}:`, error);
+			reply = errorResponse(new RestError(500, 'PGRSTX00', 'Internal server error'));
+		}
 	}
+	if (reply.body === null) return c.body(null, reply.status as 204, reply.headers);
+	return c.body(reply.body, reply.status as 200, reply.headers);
 }

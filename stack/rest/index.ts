@@ -11,6 +11,7 @@ import { handleRequest } from './handlers.ts';
 import { API_ROLES } from './role.ts';
 import { DDL_WATCH_SQL, loadSchema } from './schema.ts';
 import { newReadCache, type RestState } from './statements.ts';
+import { createRestPool } from './transaction.ts';
 
 export interface RestService {
 	app: Hono<GatewayEnv>;
@@ -95,7 +96,8 @@ export async function createRest(ctx: StackContext): Promise<RestService> {
 	await listen();
 
 	const app = new Hono<GatewayEnv>();
-	const deps = { ctx, state };
+	const pool = createRestPool(ctx);
+	const deps = { ctx, state, pool };
 	app.all('/', (c) => handleRequest(c, deps, { root: true }));
 	app.all('/rpc/:fn', (c) => handleRequest(c, deps, { rpc: c.req.param('fn') }));
 	app.all('/:relation', (c) => handleRequest(c, deps, { relation: c.req.param('relation') }));
@@ -114,6 +116,7 @@ export async function createRest(ctx: StackContext): Promise<RestService> {
 			clearTimeout(retry);
 			await chain;
 			await listener?.end().catch(() => undefined);
+			await pool.end().catch(() => undefined);
 		}
 	};
 }

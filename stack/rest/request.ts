@@ -19,7 +19,8 @@ type Row = Record<string, unknown>;
 
 /** What the request asks for: a closed set, as PostgREST's `Action`. */
 export type Action =
-	| { type: 'read'; relation: string; query: QueryParams; headersOnly: boolean }
+	/** `range`: the Range request header as sent, when it narrowed the query's limit/offset. */
+	| { type: 'read'; relation: string; query: QueryParams; headersOnly: boolean; range?: string }
 	| { type: 'insert'; relation: string; query: QueryParams; rows: Row[] }
 	| {
 			type: 'upsert';
@@ -84,6 +85,37 @@ function parsedQuery(search: string, params: URLSearchParams): QueryParams {
 	return query;
 }
 
+/**
+ * `Range: 0-9` (PostgREST's `Range` request header, items): intersected with the root's
+ * limit/offset, as PostgREST does. Anything but `first-[last]` is ignored.
+ */
+function withRangeHeader(query: QueryParams, header: string): QueryParams {
+	const match = /^(?:items=)?\s*(\d{1,15})-(\d{0,15})\s*$/.exec(header.trim());
+	if (!match) return query;
+	const first = Number(match[1]);
+	const last = match[2] === '' ? Infinity : Number(match[2]);
+	if (first > last) {
+		throw new RestError(
+			416,
+			'PGRST103',
+			'Requested range not satisfiable',
+			'The lower boundary must be lower than or equal to the upper boundary in the Range header.'
+		);
+	}
+	const root = query.levels.get('') ?? { filters: [], order: [] };
+	const offset = root.offset ?? 0;
+	const end = root.limit === undefined ? Infinity : offset + root.limit - 1;
+	const lower = Math.max(first, offset);
+	const upper = Math.min(last, end);
+	const levels = new Map(query.levels);
+	levels.set('', {
+		...root,
+		offset: lower,
+		limit: upper === Infinity ? undefined : Math.max(0, upper - lower + 1)
+	});
+	return { ...query, levels };
+}
+
 function pickSchema(c: Context<GatewayEnv>, schemas: string[], write: boolean): string {
 	const requested = c.req.header(write ? 'content-profile' : 'accept-profile');
 	if (requested === undefined || requested === '') return schemas[0];
@@ -137,8 +169,12 @@ async function readAction(
 	const relation = target.relation;
 	switch (method) {
 		case 'GET':
-		case 'HEAD':
-			return { type: 'read', relation, query: parsedQuery(url.search, url.searchParams), headersOnly };
+		case 'HEAD': {
+			const query = parsedQuery(url.search, url.searchParams);
+			const range = method === 'GET' ? c.req.header('range') : undefined;
+			if (range === undefined) return { type: 'read', relation, query, headersOnly };
+			return { type: 'read', relation, query: withRangeHeader(query, range), headersOnly, range };
+		}
 		case 'POST': {
 			const query = parseQuery(url.searchParams);
 			const body = await readPayload(c, false);
@@ -197,7 +233,10 @@ export async function readRequest(
 		prefer,
 		media,
 		stripNulls: wantsStrippedNulls(accept),
-		offset: Number(url.searchParams.get('offset') ?? 0) || 0,
+		offset:
+			action.type === 'read'
+				? (action.query.levels.get('')?.offset ?? 0)
+				: Number(url.searchParams.get('offset') ?? 0) || 0,
 		identity,
 		headers: JSON.stringify(headers),
 		host: c.req.header('host') ?? ''

@@ -21,10 +21,31 @@ export function wantsStrippedNulls(accept: string | undefined): boolean {
 	return !!accept && /application\/vnd\.pgrst\.(array|object)\+json;\s*nulls=stripped/i.test(accept);
 }
 
+/**
+ * How PostgREST names an Accept entry in PGRST107. Execution plans (`explain()`) are one: Supabase
+ * runs PostgREST with db-plan-enabled off, so they are never available.
+ */
+function mediaName(entry: string): string {
+	const [type, ...params] = entry.split(';').map((p) => p.trim());
+	const plan = /^application\/vnd\.pgrst\.plan(?:\+(json|text))?$/i.exec(type);
+	if (!plan) return type.toLowerCase();
+	const param = (name: string) =>
+		params
+			.find((p) => p.toLowerCase().startsWith(`${name}=`))
+			?.slice(name.length + 1)
+			.replace(/^"|"$/g, '');
+	const options = param('options');
+	return (
+		`application/vnd.pgrst.plan+${(plan[1] ?? 'text').toLowerCase()}; for="${param('for') || 'application/json'}"` +
+		(options ? `; options=${options}` : '')
+	);
+}
+
 export function negotiate(accept: string | undefined): Media {
 	if (!accept) return 'json';
-	const types = accept.split(',').map((t) => t.split(';')[0].trim().toLowerCase());
-	for (const type of types) {
+	const entries = accept.split(',');
+	for (const entry of entries) {
+		const type = entry.split(';')[0].trim().toLowerCase();
 		if (type === 'application/vnd.pgrst.object+json' || type === 'application/vnd.pgrst.object')
 			return 'object';
 		if (
@@ -36,7 +57,11 @@ export function negotiate(accept: string | undefined): Media {
 			return 'json';
 		if (type === 'text/csv') return 'csv';
 	}
-	throw new RestError(406, 'PGRST107', `None of these media types are available: ${types.join(', ')}`);
+	throw new RestError(
+		406,
+		'PGRST107',
+		`None of these media types are available: ${entries.map(mediaName).join(', ')}`
+	);
 }
 
 function toCsv(body: string): string {
@@ -57,11 +82,21 @@ function toCsv(body: string): string {
 	return [keys.join(','), ...rows.map((r) => keys.map((k) => cell(r[k])).join(','))].join('\n');
 }
 
-function respondWith(status: number, body: string | null, headers: Record<string, string>): Response {
-	return new Response(body, { status, headers });
+/**
+ * An answer: status, headers and body. The handler hands it to Hono (`c.body`), which merges the
+ * gateway's headers without copying a Response.
+ */
+export interface Reply {
+	status: number;
+	body: string | null;
+	headers: Record<string, string>;
 }
 
-export function errorResponse(error: RestError): Response {
+function respondWith(status: number, body: string | null, headers: Record<string, string>): Reply {
+	return { status, body, headers };
+}
+
+export function errorResponse(error: RestError): Reply {
 	return respondWith(error.status, JSON.stringify(error.body), {
 		...error.headers,
 		'Content-Type': JSON_TYPE
@@ -72,7 +107,7 @@ export function errorResponse(error: RestError): Response {
 const firstOf = (body: string) => JSON.stringify((JSON.parse(body) as unknown[])[0] ?? null);
 
 /** The answer to a read (a table, a view or a function's result). */
-export function respondRead(req: ApiRequest, stmt: Statement, o: Outcome): Response {
+export function respondRead(req: ApiRequest, stmt: Statement, o: Outcome): Reply {
 	const { offset, prefer } = req;
 	const headers: Record<string, string> = {};
 	const total = prefer.count ? o.total : null;
@@ -105,7 +140,7 @@ export function respondRead(req: ApiRequest, stmt: Statement, o: Outcome): Respo
 }
 
 /** The answer to an insert, upsert, update or delete; `o` is null when nothing was written. */
-export function respondWrite(req: ApiRequest, stmt: Statement | null, o: Outcome | null): Response {
+export function respondWrite(req: ApiRequest, stmt: Statement | null, o: Outcome | null): Reply {
 	const { prefer, method } = req;
 	const representation = prefer.return === 'representation';
 	const status = method === 'POST' ? 201 : representation ? 200 : 204;
@@ -137,7 +172,7 @@ export function respondWrite(req: ApiRequest, stmt: Statement | null, o: Outcome
 }
 
 /** The answer for a request's action, once its statement ran. */
-export function respond(req: ApiRequest, stmt: Statement | null, o: Outcome | null): Response {
+export function respond(req: ApiRequest, stmt: Statement | null, o: Outcome | null): Reply {
 	switch (req.action.type) {
 		case 'read':
 			return respondRead(req, stmt!, o!);

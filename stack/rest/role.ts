@@ -20,6 +20,8 @@ export const API_ROLES: ReadonlySet<string> = new Set(['anon', 'authenticated', 
 export interface RequestIdentity {
 	role: string;
 	claims: JwtClaims;
+	/** The claims as `request.jwt.claims` holds them (serialized once per token). */
+	claimsJson: string;
 	/** A user or service JWT was presented (PostgREST's "authed": 42501 becomes 403, not 401). */
 	authenticated: boolean;
 }
@@ -39,13 +41,13 @@ function jwtFailure(error: JwtError, token: string): RestError {
  * and signature verification is the costliest step of a small request. Bounded, least recently
  * used first out; an entry is used only until the token's own `exp`.
  */
-const verified = new Lru<string, JwtClaims>(1000);
+const verified = new Lru<string, { claims: JwtClaims; json: string }>(1000);
 
 /** The one place a REST request's JWT is verified. */
-async function verifiedClaims(token: string, secret: string): Promise<JwtClaims> {
+async function verifiedClaims(token: string, secret: string): Promise<{ claims: JwtClaims; json: string }> {
 	const key = `${secret}\u0000${token}`;
 	const hit = verified.get(key);
-	if (hit && (typeof hit.exp !== 'number' || hit.exp > Date.now() / 1000)) return hit;
+	if (hit && (typeof hit.claims.exp !== 'number' || hit.claims.exp > Date.now() / 1000)) return hit;
 	verified.delete(key);
 	let claims: JwtClaims;
 	try {
@@ -54,8 +56,14 @@ async function verifiedClaims(token: string, secret: string): Promise<JwtClaims>
 		if (error instanceof JwtError) throw jwtFailure(error, token);
 		throw error;
 	}
-	verified.set(key, claims);
-	return claims;
+	const entry = { claims, json: JSON.stringify(claims) };
+	verified.set(key, entry);
+	return entry;
+}
+
+function keyIdentity(role: ApiKeyRole): RequestIdentity {
+	const claims = apiKeyClaims(role);
+	return { role, claims, claimsJson: JSON.stringify(claims), authenticated: role !== 'anon' };
 }
 
 export async function identify(
@@ -67,16 +75,16 @@ export async function identify(
 	const match = authorization ? /^Bearer\s*(.*)$/i.exec(authorization.trim()) : null;
 	if (!match) {
 		const role = apiKeyRole ?? 'anon';
-		return { role, claims: apiKeyClaims(role), authenticated: role !== 'anon' };
+		return keyIdentity(role);
 	}
 	const token = match[1].trim();
 	if (token === '') throw jwtError('PGRST301', 'Empty JWT is sent in Authorization header');
 	if (isOpaqueKey(token)) {
 		const role = await roleForApiKey(token, secret);
 		if (!role) throw jwtError('PGRST301', 'Expected 3 parts in JWT; got 1');
-		return { role, claims: apiKeyClaims(role), authenticated: role !== 'anon' };
+		return keyIdentity(role);
 	}
-	const claims = await verifiedClaims(token, secret);
+	const { claims, json } = await verifiedClaims(token, secret);
 	const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : 'anon';
 	if (!API_ROLES.has(role)) {
 		// What Postgres answers the authenticator: an existing role it is not a member of, or no such role.
@@ -86,5 +94,5 @@ export async function identify(
 			'WWW-Authenticate': 'Bearer'
 		});
 	}
-	return { role, claims, authenticated: role !== 'anon' };
+	return { role, claims, claimsJson: json, authenticated: role !== 'anon' };
 }

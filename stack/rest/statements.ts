@@ -1,6 +1,7 @@
 // Builds the one SQL statement a request needs from the `ApiRequest`: reads, inserts/upserts,
 // updates and deletes on tables and views, and function calls.
 
+import type pg from 'pg';
 import type { StackContext } from '../context.ts';
 import type { QueryParams } from './ast.ts';
 import { columnNotFound, RestError, tableNotFound, undefinedColumn } from './errors.ts';
@@ -23,6 +24,8 @@ import {
 export interface HandlerDeps {
 	ctx: StackContext;
 	state: RestState;
+	/** REST's own pool, in pipeline mode (transaction.ts). */
+	pool: pg.Pool;
 }
 
 export interface Statement {
@@ -88,7 +91,7 @@ function tableStatement(req: ApiRequest, action: TableAction, deps: HandlerDeps)
 	const singular = req.media === 'object';
 	const base = { readOnly: false, singular, returnsVoid: false };
 	if (action.type === 'read') {
-		const key = `${rel.schema}.${rel.name}|${req.search}|${req.prefer.count ?? ''}|${req.stripNulls}`;
+		const key = `${rel.schema}.${rel.name}|${req.search}|${action.range ?? ''}|${req.prefer.count ?? ''}|${req.stripNulls}`;
 		const hit = deps.state.reads.get(key);
 		if (hit) return { ...base, sql: hit.sql, params: hit.params, readOnly: true };
 		const level = new Planner(cache, action.query).root(rel.columns, rel.name, rel);

@@ -1,8 +1,16 @@
 // Runs a request's statement in one transaction as the request's role, with its claims and
 // request settings, as PostgREST does; decides commit or rollback.
+//
+// One round trip: REST's own pool runs its connections in pipeline mode, so BEGIN, the settings,
+// the statement and COMMIT are written together and answered together. Only a statement whose
+// result decides between commit and rollback (a single object, max-affected) waits for its
+// result before a second round trip ends the transaction. Statements are prepared once per
+// connection (named by their text), as PostgREST's prepared statements are.
 
-import type pg from 'pg';
+import pg from 'pg';
+import type { StackContext } from '../context.ts';
 import { isPgError, RestError, singularity } from './errors.ts';
+import { Lru } from './lru.ts';
 import type { ApiRequest } from './request.ts';
 import type { Outcome } from './respond.ts';
 import type { HandlerDeps, Statement } from './statements.ts';
@@ -13,38 +21,84 @@ const SETUP_SQL =
 	"set_config('request.path', $4, true), set_config('request.headers', $5, true), set_config('search_path', $6, true), " +
 	'(select count(set_config(k, v, true)) from unnest($7::text[], $8::text[]) as s(k, v))';
 
+/** The pool REST runs requests on (the shared pool serves everything else). */
+export function createRestPool(ctx: StackContext): pg.Pool {
+	const pool = new pg.Pool({
+		connectionString: ctx.config.dbUrl,
+		max: ctx.config.rest.poolSize,
+		pipeline: true
+	});
+	pool.on('error', (error) => ctx.log.warn(`rest: idle database connection lost: ${error.message}`));
+	return pool;
+}
+
+/** Statement names by SQL text: a name is bound to one text for the life of the process. */
+const names = new Lru<string, string>(2000);
+let nextName = 0;
+/** Statements prepared on each connection; a connection past the cap is replaced, freeing them. */
+const prepared = new WeakMap<pg.PoolClient, Set<string>>();
+const PREPARED_PER_CONNECTION = 500;
+
+function named(client: pg.PoolClient, text: string, values: unknown[]): pg.QueryConfig {
+	let name = names.get(text);
+	if (name === undefined) names.set(text, (name = `pgrst_${nextName++}`));
+	let set = prepared.get(client);
+	if (!set) prepared.set(client, (set = new Set()));
+	set.add(name);
+	return { name, text, values };
+}
+
+type Row = { total: string | null; page: string; body: string | null };
+
 export async function runStatement(deps: HandlerDeps, req: ApiRequest, stmt: Statement): Promise<Outcome> {
-	const { role, claims } = req.identity;
+	const { role, claimsJson } = req.identity;
 	const settings = deps.state.cache.roleSettings.get(role) ?? [];
 	let client: pg.PoolClient;
 	try {
-		client = await deps.ctx.pool.connect();
+		client = await deps.pool.connect();
 	} catch (error) {
 		throw connectionLost(deps, error);
 	}
-	let broken: Error | undefined;
+	let broken: Error | boolean | undefined;
+	// The result decides the transaction's end: wait for it before COMMIT or ROLLBACK.
+	const decides = stmt.singular || stmt.maxAffected !== undefined;
 	try {
-		await client.query(stmt.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
-		await client.query(SETUP_SQL, [
-			role,
-			JSON.stringify(claims),
-			req.method,
-			req.path,
-			req.headers,
-			`"${req.schema.replaceAll('"', '""')}", extensions`,
-			settings.map(([k]) => k),
-			settings.map(([, v]) => v)
-		]);
-		const result = await client.query<{ total: string | null; page: string; body: string | null }>(
-			stmt.sql,
-			stmt.params
-		);
+		// The four messages leave in one write (each query would otherwise flush on its own).
+		const stream = client.connection.stream;
+		stream.cork();
+		const sent = [
+			client.query(stmt.readOnly ? 'BEGIN READ ONLY' : 'BEGIN'),
+			client.query(
+				named(client, SETUP_SQL, [
+					role,
+					claimsJson,
+					req.method,
+					req.path,
+					req.headers,
+					`"${req.schema.replaceAll('"', '""')}", extensions`,
+					settings.map(([k]) => k),
+					settings.map(([, v]) => v)
+				])
+			),
+			client.query<Row>(named(client, stmt.sql, stmt.params)),
+			// After an error the transaction is aborted and COMMIT answers ROLLBACK.
+			decides ? undefined : client.query('COMMIT')
+		];
+		stream.uncork();
+		const settled = await Promise.allSettled(sent);
+		const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+		if (failed) {
+			if (decides) await client.query('ROLLBACK').catch(() => undefined);
+			throw failed.reason;
+		}
+		const result = (settled[2] as PromiseFulfilledResult<pg.QueryResult<Row>>).value;
 		const row = result.rows[0];
 		const outcome: Outcome = {
 			total: row?.total === null || row?.total === undefined ? null : Number(row.total),
 			page: Number(row?.page ?? 0),
 			body: row?.body ?? null
 		};
+		if (!decides) return outcome;
 		if (stmt.singular && outcome.page !== 1) {
 			await client.query('ROLLBACK');
 			throw singularity(outcome.page);
@@ -67,9 +121,9 @@ export async function runStatement(deps: HandlerDeps, req: ApiRequest, stmt: Sta
 			broken = error as Error;
 			throw connectionLost(deps, error);
 		}
-		await client.query('ROLLBACK').catch(() => undefined);
 		throw error;
 	} finally {
+		if (!broken && (prepared.get(client)?.size ?? 0) > PREPARED_PER_CONNECTION) broken = true;
 		client.release(broken);
 	}
 }

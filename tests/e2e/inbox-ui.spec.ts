@@ -144,3 +144,52 @@ test.describe('a denser, calmer inbox', () => {
 		await context.close();
 	});
 });
+
+test.describe('focus and keyboard', () => {
+	test('archiving with e keeps the place on the next row', async ({ browser }) => {
+		const reader = await person(browser, await seededUser('Keys Reader'));
+		const page = reader.page;
+		await page.locator('body').click({ position: { x: 5, y: 300 } });
+		await page.keyboard.press('j');
+		const first = await page.evaluate(() => document.activeElement?.getAttribute('data-id'));
+		const ids = await inbox(page)
+			.getByRole('listitem')
+			.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+		expect(first).toBe(ids[0]);
+		await page.keyboard.press('e');
+		await expect(inbox(page).locator(`[data-id="${first}"]`)).toHaveCount(0);
+		await expect
+			.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-id')))
+			.toBe(ids[1]);
+		await reader.context.close();
+	});
+
+	test('the composer opens on the recipient, and Enter there picks a person', async ({ browser }) => {
+		const alice = await person(browser, 'alice@example.com');
+		const page = alice.page;
+		await page.getByRole('button', { name: 'New notification' }).click();
+		const dialog = page.getByRole('dialog', { name: 'New notification' });
+		const to = dialog.getByLabel('To');
+		await expect(to).toBeFocused();
+		await to.fill('Bob');
+		await to.press('Enter');
+		await expect(dialog).toBeVisible();
+		await expect(to).toHaveValue('Bob Martinez');
+		await alice.context.close();
+	});
+
+	test('ids stay unique with the roster drawer open on a phone', async ({ browser }) => {
+		const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+		const page = await context.newPage();
+		await signIn(page, 'carol@example.com');
+		await page.getByRole('button', { name: /online: show who/ }).click();
+		await expect(page.getByRole('dialog').getByRole('region', { name: 'Online' })).toBeVisible();
+		const duplicates = await page.evaluate(() => {
+			const seen = new Map<string, number>();
+			for (const el of document.querySelectorAll('[id]')) seen.set(el.id, (seen.get(el.id) ?? 0) + 1);
+			return [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+		});
+		expect(duplicates).toEqual([]);
+		await context.close();
+	});
+});
