@@ -9,6 +9,7 @@ import getPort from 'get-port';
 import { LOCAL_KEYS } from '../stack/keys.ts';
 import {
 	cpuMeter,
+	drain,
 	epochNow,
 	generators,
 	histogram,
@@ -53,10 +54,10 @@ interface Measured {
 async function measure(target: Target, serverPid: number, mode: Context['mode']): Promise<Measured> {
 	const channels = size(mode, 10, 10, 2);
 	const perChannel = size(mode, 100, 100, 20);
-	const pacedRate = size(mode, 20, 20, 10); // per channel: 20 x 10 x 100 = 20,000 deliveries/s
+	const pacedRate = size(mode, 20, 5, 5); // per channel: 20 x 10 x 100 = 20,000 deliveries/s
 	const pacedMs = size(mode, 8000, 3000, 1000);
-	const floodRate = size(mode, 400, 400, 50); // per channel: offered 400,000 deliveries/s
-	const floodMs = size(mode, 4000, 2000, 500);
+	const floodRate = size(mode, 400, 100, 50); // per channel: offered 400,000 deliveries/s
+	const floodMs = size(mode, 4000, 1000, 500);
 	const topics = Array.from({ length: channels }, (_, i) => `realtime:fanout-${i}`);
 	const gens = await generators(3);
 	const [sender, ...receivers] = gens;
@@ -72,14 +73,7 @@ async function measure(target: Target, serverPid: number, mode: Context['mode'])
 			const t0 = epochNow();
 			const sent = await sender.call<number>('broadcastSend', rate, ms);
 			const expected = sent * channels * perChannel;
-			let got = 0;
-			for (let last = -1; got < expected && got !== last;) {
-				last = got;
-				const counts = await Promise.all(
-					receivers.map((r) => r.call<number>('waitFor', Math.ceil(expected / 2), 1000))
-				);
-				got = counts.reduce((a, b) => a + b, 0);
-			}
+			await drain(receivers, expected);
 			const taken = await Promise.all(
 				receivers.map((r) => r.call<{ samples: number[]; lastAt: number }>('take'))
 			);

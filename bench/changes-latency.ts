@@ -9,7 +9,7 @@ import { LOCAL_KEYS } from '../stack/keys.ts';
 import { cpuMeter, epochNow, generators, histogram, size, type Context, type ScenarioResult } from './lib.ts';
 
 export async function changesLatency({ stack, mode }: Context): Promise<ScenarioResult> {
-	const changes = size(mode, 1000, 300, 15);
+	const changes = size(mode, 1000, 150, 15);
 	const [sub, floor] = await generators(2);
 	const db = new pg.Client({ connectionString: stack.dbUrl });
 	await db.connect();

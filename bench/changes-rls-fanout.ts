@@ -9,6 +9,7 @@ import pg from 'pg';
 import { LOCAL_KEYS } from '../stack/keys.ts';
 import {
 	cpuMeter,
+	drain,
 	epochNow,
 	generators,
 	histogram,
@@ -86,7 +87,7 @@ async function signedInUsers(db: pg.Client, url: string, n: number): Promise<str
 }
 
 export async function changesRlsFanout({ stack, mode }: Context): Promise<ScenarioResult> {
-	const users = size(mode, 500, 500, 50);
+	const users = Number(process.env.BENCH_RLS_USERS) || size(mode, 500, 500, 50);
 	const rates = size(
 		mode,
 		[10, 20, 40, 60, 80, 100, 130, 160, 200, 250, 300],
@@ -123,13 +124,7 @@ export async function changesRlsFanout({ stack, mode }: Context): Promise<Scenar
 			const t0 = epochNow();
 			const sent = await inserter.call<number>('insertFeed', stack.dbUrl, rate, stepMs, TEAMS);
 			const expected = sent * perChange;
-			// Drain: wait until everything arrived or nothing more arrives for a second.
-			let got = 0;
-			for (let last = -1; got < expected && got !== last;) {
-				last = got;
-				const counts = await Promise.all(subs.map((s) => s.call<number>('waitFor', Infinity, 1000)));
-				got = counts.reduce((a, b) => a + b, 0);
-			}
+			await drain(subs, expected);
 			const taken = await Promise.all(
 				subs.map((s) => s.call<{ samples: number[]; received: number; lastAt: number }>('take'))
 			);

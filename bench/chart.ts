@@ -13,10 +13,10 @@ export function latencyChart(
 	series: Record<string, number[]>,
 	title = 'Beacon: latency by percentile'
 ): string {
-	const W = 900;
+	const W = 1000;
 	const H = 480;
 	const left = 70;
-	const right = 260;
+	const right = 360;
 	const top = 40;
 	const bottom = 50;
 	const plotW = W - left - right;

@@ -36,7 +36,7 @@ async function hold(target: Target, pid: number, n: number) {
 }
 
 export async function connections({ stack, mode }: Context): Promise<ScenarioResult> {
-	const n = size(mode, 10_000, 10_000, 300);
+	const n = size(mode, 10_000, 5_000, 300);
 	if (!stack.pid)
 		return { rows: [], notes: ['connections needs a stack the bench started (to read its memory)'] };
 	const relay = await startBareRelay();

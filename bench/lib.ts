@@ -22,13 +22,17 @@ export async function startStackProcess(extraEnv: Record<string, string> = {}): 
 	const dir = tempStackDir('beacon-bench-');
 	const dbPort = await getPort({ host: '127.0.0.1' });
 	const apiPort = await getPort({ host: '127.0.0.1', exclude: [dbPort] });
-	const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'stack/cli.ts', 'start'], {
+	// BENCH_CPU_PROF=<folder> profiles the stack process (node --cpu-prof); see profile-summary.ts.
+	const prof = process.env.BENCH_CPU_PROF
+		? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+		: [];
+	const child: ChildProcess = spawn(process.execPath, [...prof, '--import', 'tsx', 'stack/cli.ts', 'start'], {
 		env: {
 			...process.env,
 			STACK_DIR: dir,
 			STACK_DB_PORT: String(dbPort),
 			STACK_API_PORT: String(apiPort),
-			STACK_LOG_LEVEL: 'warn',
+			STACK_LOG_LEVEL: process.env.STACK_LOG_LEVEL ?? 'warn',
 			STACK_DB_FAST: '1',
 			STACK_AUTH_RATE_LIMIT_SIGN_IN: '1000000',
 			STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH: '1000000',
@@ -39,11 +43,21 @@ export async function startStackProcess(extraEnv: Record<string, string> = {}): 
 	const url = `http://127.0.0.1:${apiPort}`;
 	await new Promise<void>((resolve, reject) => {
 		let out = '';
+		let err = '';
 		child.stdout!.on('data', (chunk: Buffer) => {
 			out += chunk.toString();
 			if (out.includes('Press Ctrl-C')) resolve();
 		});
-		child.once('exit', (code) => reject(new Error(`stack exited with code ${code} before it was ready`)));
+		child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+		child.once('exit', (code) =>
+			reject(new Error(`stack exited with code ${code} before it was ready: ${(out + err).slice(-3000)}`))
+		);
+	});
+	child.stdout!.removeAllListeners('data');
+	child.stderr!.removeAllListeners('data');
+	// BENCH_STACK_LOG=1 shows the stack's log (with STACK_LOG_LEVEL=debug, every change's delivery).
+	child.stdout!.on('data', (chunk: Buffer) => {
+		if (process.env.BENCH_STACK_LOG === '1') process.stderr.write(`[stack process] ${chunk}`);
 	});
 	child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[stack process] ${chunk}`));
 	child.once('exit', (code, signal) => {
@@ -94,15 +108,20 @@ export function fmt(value: number, digits = 1): string {
 	return value >= 1000 ? Math.round(value).toLocaleString('en-US') : value.toFixed(digits);
 }
 
-/** Prints a Markdown table: readable in a terminal and pasteable into an issue. */
-export function printTable(title: string, header: string[], rows: Array<Array<string | number>>): void {
+/** Prints a Markdown table (readable in a terminal, pasteable into an issue) and returns it. */
+export function printTable(title: string, header: string[], rows: Array<Array<string | number>>): string {
 	const cells = [header, ...rows.map((r) => r.map(String))];
 	const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
 	const line = (r: string[]) => `| ${r.map((c, i) => c.padStart(widths[i])).join(' | ')} |`;
-	console.log(`\n### ${title}\n`);
-	console.log(line(header));
-	console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
-	for (const r of cells.slice(1)) console.log(line(r));
+	const text = [
+		`### ${title}`,
+		'',
+		line(header),
+		`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
+		...cells.slice(1).map(line)
+	].join('\n');
+	console.log(`\n${text}`);
+	return text;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -126,9 +145,10 @@ function procStat(pid: number): { ppid: number; cpuMs: number } | undefined {
 	}
 }
 
-/** CPU ms used so far by a process (own) and by its live descendants (PostgreSQL, for the stack). */
-export function processTreeCpu(pid: number): { ownMs: number; childrenMs: number } {
-	if (!pid) return { ownMs: 0, childrenMs: 0 };
+/** CPU ms used so far by a process (own) and by each of its live descendants (PostgreSQL, for the stack). */
+export function processTreeCpu(pid: number): { ownMs: number; children: Map<number, number> } {
+	const children = new Map<number, number>();
+	if (!pid) return { ownMs: 0, children };
 	const parents = new Map<number, number>();
 	const cpu = new Map<number, number>();
 	for (const entry of readdirSync('/proc')) {
@@ -138,13 +158,12 @@ export function processTreeCpu(pid: number): { ownMs: number; childrenMs: number
 		parents.set(Number(entry), stat.ppid);
 		cpu.set(Number(entry), stat.cpuMs);
 	}
-	let childrenMs = 0;
 	for (const [child] of parents) {
 		let p = parents.get(child);
 		while (p && p !== pid) p = parents.get(p);
-		if (p === pid) childrenMs += cpu.get(child) ?? 0;
+		if (p === pid) children.set(child, cpu.get(child) ?? 0);
 	}
-	return { ownMs: cpu.get(pid) ?? 0, childrenMs };
+	return { ownMs: cpu.get(pid) ?? 0, children };
 }
 
 /** Resident memory of one process in KB (from /proc). */
@@ -227,22 +246,46 @@ export async function shutdownGenerators(): Promise<void> {
 	await Promise.all(pool.splice(0).map((g) => g.shutdown()));
 }
 
-/** CPU used by each side between start() and stop(): the stack (Node + PostgreSQL) and the generators. */
+/**
+ * Waits until the generators together hold `expected` samples, or until none arrived for 3 s (a
+ * starved machine can pause deliveries for a second or more); at most 60 s.
+ */
+export async function drain(gens: Generator[], expected: number): Promise<number> {
+	const deadline = Date.now() + 60_000;
+	let got = 0;
+	let changedAt = Date.now();
+	while (Date.now() < deadline && Date.now() - changedAt < 3000) {
+		const counts = await Promise.all(gens.map((g) => g.call<number>('count')));
+		const now = counts.reduce((a, b) => a + b, 0);
+		if (now !== got) changedAt = Date.now();
+		got = now;
+		if (got >= expected) break;
+		await sleep(100);
+	}
+	return got;
+}
+
+/**
+ * CPU used by each side between start() and stop(): the stack (Node + PostgreSQL) and the
+ * generators. A PostgreSQL backend that exits meanwhile takes its share with it (never negative).
+ */
 export function cpuMeter(stackPid: number, generatorPids: () => number[]) {
 	const read = () => {
 		const stack = processTreeCpu(stackPid);
 		const gens = generatorPids().reduce((sum, pid) => sum + processTreeCpu(pid).ownMs, 0);
 		const self = (process.cpuUsage().user + process.cpuUsage().system) / 1000;
-		return { stack: stack.ownMs, postgres: stack.childrenMs, generators: gens + self };
+		return { stack: stack.ownMs, postgres: stack.children, generators: gens + self };
 	};
 	const start = read();
 	const t0 = performance.now();
 	return () => {
 		const end = read();
+		let postgresMs = 0;
+		for (const [pid, ms] of end.postgres) postgresMs += ms - (start.postgres.get(pid) ?? 0);
 		return {
 			wallMs: performance.now() - t0,
 			stackMs: end.stack - start.stack,
-			postgresMs: end.postgres - start.postgres,
+			postgresMs,
 			generatorsMs: end.generators - start.generators
 		};
 	};

@@ -6,6 +6,7 @@
  * results/latency.svg. Compare ratios within one run: the machine is shared and noisy.
  */
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,26 +31,33 @@ import { uiLive } from './ui-live.ts';
 
 type Scenario = (ctx: Context) => Promise<ScenarioResult>;
 
-/** rest_read / rest_write come from bench/rest.ts (the REST work) when it exists. */
+/** rest_read / rest_write come from bench/rest.ts (the REST work) when it exists: one run measures both. */
+let restRun: Promise<Record<string, Record<string, number>> | undefined> | undefined;
 function restScenario(name: 'rest_read' | 'rest_write'): Scenario {
 	return async (ctx) => {
-		const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rest.ts');
-		if (!existsSync(file)) return { rows: [], notes: ['not available (bench/rest.ts is not in this tree)'] };
-		const rest = (await import(/* @vite-ignore */ file)) as {
-			run(options: Record<string, unknown>): Promise<ScenarioResult | Record<string, unknown>>;
+		restRun ??= (async () => {
+			const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rest.ts');
+			if (!existsSync(file)) return undefined;
+			const rest = (await import(/* @vite-ignore */ file)) as {
+				run(options: Record<string, unknown>): Promise<Record<string, Record<string, number>>>;
+			};
+			const { tiny, quick } = ctx.mode;
+			return rest.run({
+				stack: ctx.stack,
+				...(tiny ? { duration: 1, rounds: 1 } : quick ? { duration: 3, rounds: 1 } : {})
+			});
+		})();
+		const results = await restRun;
+		if (!results) return { rows: [], notes: ['not available (bench/rest.ts is not in this tree)'] };
+		const r = results[name];
+		return {
+			rows: [
+				{ metric: 'req_per_s', value: r.req_per_s, floor: r.floor_req_per_s, ratio: r.ratio, digits: 0 },
+				...(name === 'rest_read' ? [{ metric: 'p50_ms', value: r.p50_ms, digits: 2 }] : []),
+				{ metric: 'floor_req_per_s', value: r.floor_req_per_s, digits: 0 },
+				{ metric: 'ratio', value: r.ratio, target: '>= 0.8', met: r.ratio >= 0.8, digits: 2 }
+			]
 		};
-		const out = await rest.run({
-			scenario: name,
-			url: ctx.stack.url,
-			dbUrl: ctx.stack.dbUrl,
-			stackPid: ctx.stack.pid,
-			quick: ctx.mode.quick,
-			tiny: ctx.mode.tiny
-		});
-		if ('rows' in out && Array.isArray(out.rows)) return out as ScenarioResult;
-		// A plain `{ metric: number }` (or `{ rest_read: {...}, rest_write: {...} }`) is accepted too.
-		const metrics = ((out as Record<string, unknown>)[name] ?? out) as Record<string, number>;
-		return { rows: Object.entries(metrics).map(([metric, value]) => ({ metric, value })) };
 	};
 }
 
@@ -83,17 +91,22 @@ const stack = process.env.BENCH_URL
 	? { url: process.env.BENCH_URL, dbUrl: process.env.BENCH_DB_URL ?? '', pid: 0, stop: async () => undefined }
 	: await startStackProcess({
 			STACK_REALTIME_MAX_CLIENTS: '100000',
+			STACK_REALTIME_MAX_CONNECTIONS_PER_IP: '100000',
 			STACK_REALTIME_MAX_JOINS_PER_SECOND: '100000',
 			STACK_REALTIME_MAX_EVENTS_PER_SECOND: '10000000',
 			STACK_REALTIME_PRESENCE_CALLS_PER_30S: '1000'
 		});
 
 const results: Record<string, Record<string, number>> = {};
+/** The printed report, also written to results/latest.md for the READMEs. */
+const report: string[] = [];
+const say = (line: string) => (console.log(line), report.push(line));
 const distributions: Record<string, number[]> = {};
 let failed = false;
 const started = performance.now();
-console.log(
-	`Beacon benchmarks${mode.tiny ? ' (tiny)' : mode.quick ? ' (quick)' : ''}, ${new Date().toISOString()}, node ${process.version}`
+say(
+	`Beacon benchmarks${mode.tiny ? ' (tiny)' : mode.quick ? ' (quick)' : ''}, ${new Date().toISOString()}, node ${process.version}, ` +
+		`${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}`
 );
 try {
 	for (const name of selected) {
@@ -104,12 +117,13 @@ try {
 		} catch (error) {
 			failed = true;
 			console.error(`\n${name} failed:`, error);
+			report.push('', `### ${name}`, '', `failed: ${error instanceof Error ? error.message : String(error)}`);
 			results[name] = {};
 			continue;
 		}
 		results[name] = Object.fromEntries(result.rows.filter((r) => !r.extra).map((r) => [r.metric, r.value]));
 		Object.assign(distributions, result.distributions ?? {});
-		printTable(
+		const table = printTable(
 			`${name} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
 			['metric', 'value', 'target', 'floor', 'ratio'],
 			result.rows.map((r) => [
@@ -120,15 +134,17 @@ try {
 				r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`
 			])
 		);
+		report.push('', table, '');
 		if (result.cpu) {
 			const c = result.cpu;
 			const pct = (ms: number) => `${((ms / c.wallMs) * 100).toFixed(0)} %`;
-			console.log(
+			say(
 				`CPU over ${(c.wallMs / 1000).toFixed(1)} s (of 2 cores = 200 %): stack ${pct(c.stackMs)}, ` +
 					`its PostgreSQL ${pct(c.postgresMs)}, load generators ${pct(c.generatorsMs)}`
 			);
 		}
-		for (const note of result.notes ?? []) console.log(note);
+		for (const note of result.notes ?? []) say(note);
+		say(`load average after ${name}: ${os.loadavg()[0].toFixed(1)}`);
 	}
 } finally {
 	await shutdownGenerators();
@@ -146,6 +162,7 @@ const scenarios = Object.fromEntries(
 	Object.keys(SCENARIOS).map((name) => [name, results[name] ?? previous[name] ?? {}])
 );
 await writeFile(latest, `${JSON.stringify({ scenarios }, null, '\t')}\n`);
+if (!names.length) await writeFile(path.join(resultsDir, 'latest.md'), `${report.join('\n')}\n`);
 if (!names.length && Object.keys(distributions).length) {
 	await writeFile(path.join(resultsDir, 'latency.svg'), latencyChart(distributions));
 }

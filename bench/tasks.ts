@@ -36,6 +36,11 @@ export function take(): { samples: number[]; received: number; firstAt: number; 
 	return out;
 }
 
+/** How many samples are held. */
+export function count(): number {
+	return received;
+}
+
 /** Resolves once `n` samples are held (or after timeoutMs), with how many there are. */
 export async function waitFor(n: number, timeoutMs: number): Promise<number> {
 	const deadline = Date.now() + timeoutMs;
