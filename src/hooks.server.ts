@@ -2,6 +2,7 @@ import { createServerClient } from '@supabase/ssr';
 import { redirect, type Handle } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { publicSettings, serverRealtime } from '$lib/env';
+import { securityHeaders } from '$lib/server/headers';
 
 /** A Supabase client per request, reading and writing the auth cookies. */
 const supabase: Handle = async ({ event, resolve }) => {
@@ -60,4 +61,4 @@ const authGuard: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(supabase, authGuard);
+export const handle = sequence(securityHeaders, supabase, authGuard);
