@@ -1,155 +1,75 @@
 /**
- * Postgres changes: how long from a committed INSERT to the subscriber's callback, with RLS.
- * Supabase Realtime polls the WAL every 100 ms, so its floor is tens of milliseconds on average;
- * the stack streams pgoutput and should deliver in a few.
+ * changes_latency: one supabase-js subscriber (signed in, RLS on, filtered by user_id), a commit at
+ * a time, commit -> callback. The floor in the same run is a raw pgoutput consumer
+ * (pg-logical-replication) of the same publication: what any WAL streamer must pay.
+ * Supabase Realtime polls the WAL every 100 ms; the stack streams pgoutput.
  */
-import { createClient, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
 import pg from 'pg';
-import WebSocket from 'ws';
 import { LOCAL_KEYS } from '../stack/keys.ts';
-import { fmt, printTable, summarize, type StackProcess } from './lib.ts';
+import { cpuMeter, epochNow, generators, histogram, size, type Context, type ScenarioResult } from './lib.ts';
 
-const USERS = ['alice@example.com', 'bob@example.com', 'carol@example.com', 'dave@example.com'];
-
-interface Subscriber {
-	client: SupabaseClient;
-	channel: RealtimeChannel;
-	userId: string;
-}
-
-async function subscribe(
-	stack: StackProcess,
-	email: string,
-	filtered: boolean,
-	onInsert: (title: string) => void
-): Promise<Subscriber> {
-	const client = createClient(stack.url, LOCAL_KEYS.anon, {
-		auth: { persistSession: false, autoRefreshToken: false },
-		realtime: { transport: WebSocket as never }
-	});
-	const { data, error } = await client.auth.signInWithPassword({ email, password: 'password123' });
-	if (error) throw error;
-	const userId = data.user.id;
-	const channel = client.channel(`bench-${email}-${Math.random()}`).on(
-		'postgres_changes',
-		{
-			event: 'INSERT',
-			schema: 'public',
-			table: 'notifications',
-			...(filtered ? { filter: `user_id=eq.${userId}` } : {})
-		},
-		(payload) => onInsert(String((payload.new as { title: string }).title))
-	);
-	await new Promise<void>((resolve, reject) => {
-		channel.subscribe((status, err) => {
-			if (status === 'SUBSCRIBED') resolve();
-			else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') reject(err ?? new Error(status));
-		});
-	});
-	return { client, channel, userId };
-}
-
-async function scenario(
-	stack: StackProcess,
-	db: pg.Client,
-	name: string,
-	perUser: number,
-	filtered: boolean,
-	changes: number
-) {
-	const waiting = new Map<string, { t0: number; left: number; done: () => void }>();
-	const samples: number[] = [];
-	const onInsert = (title: string) => {
-		const entry = waiting.get(title);
-		if (!entry) return;
-		samples.push(performance.now() - entry.t0);
-		if (--entry.left === 0) entry.done();
-	};
-	const subscribers: Subscriber[] = [];
-	for (const email of USERS) {
-		for (let i = 0; i < perUser; i++) subscribers.push(await subscribe(stack, email, filtered, onInsert));
-	}
-	const alice = subscribers[0].userId;
-
-	// Sequential: one change at a time, so each sample is pure latency.
-	for (let i = 0; i < changes; i++) {
-		const title = `${name} ${i}`;
-		const delivered = new Promise<void>((resolve, reject) => {
-			const timer = setTimeout(() => reject(new Error(`${title}: not delivered to all within 5 s`)), 5000);
-			waiting.set(title, {
-				t0: performance.now(),
-				left: perUser,
-				done: () => (clearTimeout(timer), resolve())
-			});
-		});
-		await db.query(`insert into notifications (user_id, category, title) values ($1, 'system', $2)`, [
-			alice,
-			title
-		]);
-		await delivered;
-		waiting.delete(title);
-	}
-	const latency = summarize(samples);
-
-	// Burst: many commits back to back; how many deliveries per second reach the subscribers.
-	const burst = 500;
-	const started = performance.now();
-	const all = Promise.all(
-		Array.from({ length: burst }, (_, i) => {
-			const title = `${name} burst ${i}`;
-			return new Promise<void>((resolve) =>
-				waiting.set(title, { t0: performance.now(), left: perUser, done: resolve })
-			);
-		})
-	);
-	for (let i = 0; i < burst; i++) {
-		void db.query(`insert into notifications (user_id, category, title) values ($1, 'system', $2)`, [
-			alice,
-			`${name} burst ${i}`
-		]);
-	}
-	await all;
-	const seconds = (performance.now() - started) / 1000;
-
-	for (const s of subscribers) await s.client.removeAllChannels();
-	await db.query(`delete from notifications where title like $1`, [`${name} %`]);
-	return {
-		row: [
-			name,
-			subscribers.length,
-			perUser,
-			latency.count,
-			fmt(latency.p50, 2),
-			fmt(latency.p95, 2),
-			fmt(latency.p99, 2),
-			fmt(latency.max, 2),
-			fmt((burst * perUser) / seconds, 0)
-		]
-	};
-}
-
-export async function benchChanges(stack: StackProcess): Promise<void> {
+export async function changesLatency({ stack, mode }: Context): Promise<ScenarioResult> {
+	const changes = size(mode, 1000, 300, 15);
+	const [sub, floor] = await generators(2);
 	const db = new pg.Client({ connectionString: stack.dbUrl });
-	db.on('error', (error) => console.error(`bench database connection: ${error.message}`));
 	await db.connect();
-	const rows = [];
-	rows.push((await scenario(stack, db, 'one tab, filtered', 1, true, 200)).row);
-	rows.push((await scenario(stack, db, '25 tabs x 4 users, filtered', 25, true, 100)).row);
-	rows.push((await scenario(stack, db, '25 tabs x 4 users, RLS only', 25, false, 100)).row);
-	await db.end();
-	printTable(
-		'Postgres changes: commit -> supabase-js callback (ms), RLS on; Supabase polls every 100 ms',
-		[
-			'scenario',
-			'subscribers',
-			'receivers/change',
-			'samples',
-			'p50',
-			'p95',
-			'p99',
-			'max',
-			'burst deliveries/s'
-		],
-		rows
-	);
+	try {
+		const alice = await sub.call<string>(
+			'changesSubscriber',
+			stack.url,
+			LOCAL_KEYS.anon,
+			'alice@example.com'
+		);
+		await floor.call('floorConsumer', stack.dbUrl, 'notifications');
+		const insert = (i: number) =>
+			db.query(`insert into notifications (user_id, category, title) values ($1, 'system', $2)`, [
+				alice,
+				`bench latency ${i} @${epochNow()}`
+			]);
+		// Warm-up: both paths have delivered before anything is measured.
+		for (let i = 0; i < 5; i++) {
+			await insert(-1);
+			await Promise.all([sub.call('waitFor', i + 1, 5000), floor.call('waitFor', i + 1, 5000)]);
+		}
+		await Promise.all([sub.call('take'), floor.call('take')]);
+
+		const stop = cpuMeter(stack.pid, () => [sub.pid, floor.pid]);
+		for (let i = 0; i < changes; i++) {
+			await insert(i);
+			const [got] = await Promise.all([
+				sub.call<number>('waitFor', i + 1, 5000),
+				floor.call('waitFor', i + 1, 5000)
+			]);
+			if (got < i + 1) throw new Error(`change ${i} was not delivered within 5 s`);
+		}
+		const cpu = stop();
+		const ours = (await sub.call<{ samples: number[] }>('take')).samples;
+		const raw = (await floor.call<{ samples: number[] }>('take')).samples;
+		await floor.close();
+		await db.query(`delete from notifications where title like 'bench latency %'`);
+		const h = histogram(ours);
+		const f = histogram(raw);
+		const row = (metric: string, p: number, target?: number) => ({
+			metric,
+			value: h.at(p),
+			floor: f.at(p),
+			ratio: h.at(p) / f.at(p),
+			digits: 2,
+			...(target ? { target: `<= ${target}`, met: h.at(p) <= target } : {})
+		});
+		return {
+			rows: [
+				row('p50_ms', 50, 5),
+				row('p95_ms', 95),
+				row('p99_ms', 99, 20),
+				{ metric: 'floor_p50_ms', value: f.at(50), digits: 2 },
+				{ metric: 'samples', value: h.count, digits: 0, extra: true }
+			],
+			cpu,
+			distributions: { 'changes: stack (supabase-js)': ours, 'changes: raw pgoutput floor': raw }
+		};
+	} finally {
+		await db.end();
+		await Promise.all([sub.close(), floor.close()]);
+	}
 }

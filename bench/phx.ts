@@ -11,6 +11,7 @@ export class PhxSocket {
 	#ref = 0;
 	#handlers = new Set<(frame: Frame) => void>();
 	readonly opened: Promise<void>;
+	#heartbeat: ReturnType<typeof setInterval>;
 
 	constructor(url: string, apikey: string) {
 		const wsUrl = `${url.replace(/^http/, 'ws')}/realtime/v1/websocket?apikey=${encodeURIComponent(apikey)}&vsn=2.0.0`;
@@ -19,6 +20,12 @@ export class PhxSocket {
 			this.ws.once('open', () => resolve());
 			this.ws.once('error', reject);
 		});
+		// The server closes sockets that stay silent past its idle timeout, as Phoenix clients know.
+		this.#heartbeat = setInterval(() => {
+			if (this.ws.readyState === WebSocket.OPEN) this.push('phoenix', 'heartbeat', {}, null);
+		}, 25_000);
+		this.#heartbeat.unref();
+		this.ws.on('close', () => clearInterval(this.#heartbeat));
 		this.ws.on('message', (data, isBinary) => {
 			if (isBinary) return;
 			const frame = JSON.parse(data.toString()) as Frame;

@@ -1,54 +1,38 @@
 /**
- * Presence join storm: N clients join one topic and track at once. Without batching that is N^2
- * diff frames; with per-topic batching the roster converges in about a second.
+ * presence_join: N clients (in two generator processes) join one topic and track at once. Without
+ * batching that is N^2 diff frames; with per-topic batching every roster converges in about a
+ * second. converge_ms runs from the go signal to the moment the last roster holds all N keys.
  */
 import { LOCAL_KEYS } from '../stack/keys.ts';
-import { fmt, printTable, sleep, type StackProcess } from './lib.ts';
-import { PhxSocket } from './phx.ts';
+import { cpuMeter, epochNow, generators, size, type Context, type ScenarioResult } from './lib.ts';
 
-export async function benchPresence(stack: StackProcess, sizes = [100, 300]): Promise<void> {
-	const rows = [];
-	for (const n of sizes) {
-		const topic = `realtime:storm-${n}`;
-		const sockets: PhxSocket[] = [];
-		for (let i = 0; i < n; i++) {
-			const s = new PhxSocket(stack.url, LOCAL_KEYS.anon);
-			await s.opened;
-			sockets.push(s);
-		}
-		let frames = 0;
-		const views = sockets.map(() => new Set<string>());
-		let converged!: () => void;
-		const done = new Promise<void>((r) => (converged = r));
-		let complete = 0;
-		sockets.forEach((s, i) =>
-			s.on(([, , , event, payload]) => {
-				if (event !== 'presence_state' && event !== 'presence_diff') return;
-				frames++;
-				const joins = (event === 'presence_state' ? payload : (payload.joins as object)) ?? {};
-				const before = views[i].size;
-				for (const key of Object.keys(joins)) views[i].add(key);
-				if (event === 'presence_diff')
-					for (const key of Object.keys((payload.leaves as object) ?? {})) views[i].delete(key);
-				if (before < n && views[i].size === n && ++complete === n) converged();
-			})
+export async function presenceJoin({ stack, mode }: Context): Promise<ScenarioResult> {
+	const n = size(mode, 1000, 1000, 60);
+	const gens = await generators(2);
+	try {
+		const half = Math.ceil(n / 2);
+		await Promise.all([
+			gens[0].call('presenceOpen', stack.url, LOCAL_KEYS.anon, half),
+			gens[1].call('presenceOpen', stack.url, LOCAL_KEYS.anon, n - half)
+		]);
+		const topic = `realtime:storm-${Date.now()}`;
+		const stop = cpuMeter(stack.pid, () => gens.map((g) => g.pid));
+		const t0 = epochNow();
+		const done = await Promise.all(
+			gens.map((g, i) => g.call<number | null>('presenceGo', topic, n, `g${i}`, 30_000))
 		);
-		const started = performance.now();
-		await Promise.all(
-			sockets.map(async (s, i) => {
-				await s.join(topic, { presence: { key: `user-${i}`, enabled: true } });
-				s.push(topic, 'presence', { type: 'presence', event: 'track', payload: { online_at: Date.now() } });
-			})
-		);
-		const ok = await Promise.race([done.then(() => true), sleep(30_000).then(() => false)]);
-		const seconds = (performance.now() - started) / 1000;
-		rows.push([n, ok ? fmt(seconds * 1000, 0) : 'no (30 s)', frames, fmt(frames / n, 1), n * n]);
-		for (const s of sockets) s.close();
-		await sleep(200);
+		const cpu = stop();
+		const converged = done.every((d) => typeof d === 'number' && Number.isFinite(d));
+		const ms = converged ? Math.max(...(done as number[])) - t0 : NaN;
+		return {
+			rows: [
+				{ metric: 'converge_ms', value: ms, target: '<= 2,000', met: ms <= 2000, digits: 0 },
+				{ metric: 'clients', value: n, digits: 0, extra: true }
+			],
+			cpu,
+			notes: converged ? [] : ['not every roster converged within 30 s']
+		};
+	} finally {
+		await Promise.all(gens.map((g) => g.close()));
 	}
-	printTable(
-		'Presence join storm: N clients join + track at once',
-		['clients', 'all rosters complete (ms)', 'presence frames', 'frames/client', 'N^2 (one diff per join)'],
-		rows
-	);
 }

@@ -43,6 +43,22 @@ export interface RealtimeConfig {
 	idleTimeoutMs: number;
 	/** Pause before a join refusal, like Supabase's CHANNEL_ERROR_BACKOFF_MS (there 5 s; here 0). */
 	joinErrorBackoffMs: number;
+	/** A socket that sends neither a heartbeat nor a join this long after opening is closed. */
+	joinTimeoutMs: number;
+	/** Open sockets (joined or not) one client address may hold. */
+	maxConnectionsPerIp: number;
+	/** postgres_changes bindings one join may carry (Supabase documents none; bounds the work). */
+	maxBindingsPerJoin: number;
+	/** Comma-ANDed filters one postgres_changes binding may carry. */
+	maxFiltersPerBinding: number;
+	/** A `replication_ready` join waits this long for replication before its channel is closed. */
+	replicationReadyTimeoutMs: number;
+	/** The permanent logical replication slot the changes stream resumes from. */
+	slotName: string;
+	/** A slot further behind the current WAL than this is dropped and recreated (clients are told to refetch). */
+	slotMaxLagBytes: number;
+	/** Postgres' max_slot_wal_keep_size: WAL a forgotten slot may hold before Postgres invalidates it. */
+	slotMaxWalKeepMb: number;
 }
 
 export interface StackConfig {
@@ -61,6 +77,13 @@ export interface StackConfig {
 	maxBodyBytes: number;
 	/** Folder holding config.toml, migrations/ and seed.sql. */
 	supabaseDir: string;
+	/** How long a request waits for a database connection before it answers 503. */
+	dbConnectTimeoutMs: number;
+	/** On SIGINT/SIGTERM, how long in-flight requests and queued frames may take to finish. */
+	shutdownGraceMs: number;
+	/** PEM certificate and key paths: when both are set the gateway serves https and wss. */
+	tlsCert: string | null;
+	tlsKey: string | null;
 	auth: AuthConfig;
 	rest: RestConfig;
 	realtime: RealtimeConfig;
@@ -104,6 +127,9 @@ export function loadConfig(env: Env = process.env): StackConfig {
 	if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
 		throw new Error(`STACK_LOG_LEVEL must be one of debug, info, warn, error, silent; got "${logLevel}"`);
 	}
+	const tlsCert = env.STACK_TLS_CERT || null;
+	const tlsKey = env.STACK_TLS_KEY || null;
+	if (!tlsCert !== !tlsKey) throw new Error('STACK_TLS_CERT and STACK_TLS_KEY must be set together');
 	return {
 		dir: path.resolve(env.STACK_DIR || '.stack'),
 		host,
@@ -112,11 +138,15 @@ export function loadConfig(env: Env = process.env): StackConfig {
 		jwtSecret,
 		jwtExpiry: int(env, 'STACK_JWT_EXPIRY', 3600),
 		logLevel,
-		apiUrl: `http://${host}:${apiPort}`,
+		apiUrl: `${tlsCert ? 'https' : 'http'}://${host}:${apiPort}`,
 		dbUrl: `postgresql://postgres:postgres@${host}:${dbPort}/postgres`,
 		siteUrl: env.STACK_SITE_URL || 'http://127.0.0.1:5173',
 		maxBodyBytes: int(env, 'STACK_MAX_BODY_BYTES', 1024 * 1024),
 		supabaseDir: path.resolve(env.STACK_SUPABASE_DIR || 'supabase'),
+		dbConnectTimeoutMs: int(env, 'STACK_DB_CONNECT_TIMEOUT_MS', 5_000),
+		shutdownGraceMs: int(env, 'STACK_SHUTDOWN_GRACE_MS', 5_000),
+		tlsCert: tlsCert && path.resolve(tlsCert),
+		tlsKey: tlsKey && path.resolve(tlsKey),
 		auth: {
 			enableSignup: bool(env, 'STACK_AUTH_ENABLE_SIGNUP', true),
 			enableAnonymous: bool(env, 'STACK_AUTH_ENABLE_ANONYMOUS', false),
@@ -144,9 +174,31 @@ export function loadConfig(env: Env = process.env): StackConfig {
 			maxBufferedBytes: int(env, 'STACK_REALTIME_MAX_BUFFERED_BYTES', 8 * 1024 * 1024),
 			presenceTickMs: int(env, 'STACK_REALTIME_PRESENCE_TICK_MS', 30),
 			idleTimeoutMs: int(env, 'STACK_REALTIME_IDLE_TIMEOUT_MS', 60_000),
-			joinErrorBackoffMs: int(env, 'STACK_REALTIME_JOIN_ERROR_BACKOFF_MS', 0)
+			joinErrorBackoffMs: int(env, 'STACK_REALTIME_JOIN_ERROR_BACKOFF_MS', 0),
+			joinTimeoutMs: int(env, 'STACK_REALTIME_JOIN_TIMEOUT_MS', 15_000),
+			// Unless set, one address may take at most half of the client slots.
+			maxConnectionsPerIp: int(
+				env,
+				'STACK_REALTIME_MAX_CONNECTIONS_PER_IP',
+				Math.max(1, Math.floor(int(env, 'STACK_REALTIME_MAX_CLIENTS', 200) / 2))
+			),
+			maxBindingsPerJoin: int(env, 'STACK_REALTIME_MAX_BINDINGS_PER_JOIN', 100),
+			maxFiltersPerBinding: int(env, 'STACK_REALTIME_MAX_FILTERS_PER_BINDING', 10),
+			replicationReadyTimeoutMs: int(env, 'STACK_REALTIME_REPLICATION_READY_TIMEOUT_MS', 60_000),
+			slotName: slotName(env.STACK_REALTIME_SLOT_NAME || 'supabase_realtime_stack'),
+			slotMaxLagBytes: int(env, 'STACK_REALTIME_SLOT_MAX_LAG_BYTES', 256 * 1024 * 1024),
+			slotMaxWalKeepMb: int(env, 'STACK_DB_MAX_SLOT_WAL_KEEP_MB', 1024)
 		}
 	};
+}
+
+function slotName(name: string): string {
+	if (!/^[a-z0-9_]{1,63}$/.test(name)) {
+		throw new Error(
+			`STACK_REALTIME_SLOT_NAME must be 1-63 lower-case letters, digits or underscores, got "${name}"`
+		);
+	}
+	return name;
 }
 
 /** A temp folder the `postgres` OS user can enter (never under /root). */

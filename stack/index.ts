@@ -8,6 +8,7 @@ import { loadConfig, type StackConfig } from './config.ts';
 import type { StackContext } from './context.ts';
 import { startCluster, assertPortFree, type Cluster } from './db/postgres.ts';
 import { prepareDatabase } from './db/migrate.ts';
+import { DatabaseSupervisor } from './db/supervisor.ts';
 import { createGatewayApp, createGatewayServer } from './gateway/server.ts';
 import { LOCAL_KEYS } from './keys.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -59,10 +60,21 @@ export async function startStack(
 ): Promise<RunningStack> {
 	await assertPortFree(config.host, config.apiPort, 'STACK_API_PORT');
 	const db = await startDatabase(config, log);
-	const pool = new pg.Pool({ connectionString: config.dbUrl, max: 20 });
-	// An idle client dying (e.g. during `db:reset`) must not take the process down.
-	pool.on('error', (error) => log.warn(`database connection lost: ${error.message}`));
-	const ctx: StackContext = { config, pool, log };
+	const supervisor = new DatabaseSupervisor(db.cluster, config.dbUrl, log);
+	// A bounded wait for a connection: while Postgres is down, requests answer 503 instead of hanging.
+	const pool = new pg.Pool({
+		connectionString: config.dbUrl,
+		max: 20,
+		connectionTimeoutMillis: config.dbConnectTimeoutMs
+	});
+	let stopRequested = false;
+	// An idle client dying (Postgres restarting, `db:reset`) must not take the process down. During
+	// an intended stop or an outage the supervisor already said what happened.
+	pool.on('error', (error) => {
+		if (stopRequested) return;
+		(supervisor.state === 'down' ? log.debug : log.warn)(`database connection lost: ${error.message}`);
+	});
+	const ctx: StackContext = { config, pool, log, db: supervisor };
 
 	const closers: Array<() => Promise<void>> = [];
 	let server: Server | undefined;
@@ -71,9 +83,9 @@ export async function startStack(
 		const rest = await createRest(ctx);
 		closers.push(() => rest.close());
 		const realtime = await createRealtime(ctx);
-		closers.push(() => realtime.close());
+		closers.push(() => realtime.close(config.shutdownGraceMs));
 		const services = { auth, rest: rest.app, realtime };
-		server = createGatewayServer(createGatewayApp(ctx, services), services);
+		server = await createGatewayServer(createGatewayApp(ctx, services), services, config);
 		await listen(server, config.host, config.apiPort);
 	} catch (error) {
 		for (const close of closers.reverse()) await close().catch(() => undefined);
@@ -81,15 +93,23 @@ export async function startStack(
 		await db.cluster.stop();
 		throw error;
 	}
+	supervisor.start();
 
 	let stopping: Promise<void> | undefined;
 	const stop = () =>
 		(stopping ??= (async () => {
+			stopRequested = true;
+			supervisor.stop();
+			await supervisor.settled();
+			// No new connections; requests under way finish (bounded), idle keep-alive sockets go now.
 			const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
-			server!.closeAllConnections();
+			server!.closeIdleConnections();
+			const grace = setTimeout(() => server!.closeAllConnections(), config.shutdownGraceMs);
 			for (const close of closers.reverse()) await close().catch((e) => log.warn(`shutdown: ${e}`));
 			await closed;
+			clearTimeout(grace);
 			await pool.end().catch(() => undefined);
+			// Fast shutdown: sessions end, a checkpoint makes every committed write durable.
 			await db.cluster.stop();
 		})());
 

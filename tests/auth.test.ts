@@ -215,6 +215,28 @@ describe('refresh tokens', () => {
 		expect(family.active).toBe('0');
 	});
 
+	it('keeps a revoked family dead: after reuse no token of it refreshes, not even the newest, and the session is gone', async () => {
+		const { supabase, session: first } = await signUpNew();
+		const second = (await supabase.auth.refreshSession()).data.session!;
+		const third = (await supabase.auth.refreshSession()).data.session!;
+		await sql(`update auth.refresh_tokens set updated_at = now() - interval '1 minute' where token = $1`, [
+			first.refresh_token
+		]);
+		const reuse = await client().auth.refreshSession({ refresh_token: first.refresh_token });
+		expect(reuse.error).toMatchObject({ code: 'refresh_token_already_used' });
+
+		// The newest and the middle token were revoked moments ago, well within the reuse interval.
+		for (const token of [third.refresh_token, second.refresh_token, first.refresh_token]) {
+			const attempt = await client().auth.refreshSession({ refresh_token: token });
+			expect(attempt.data.session, `refresh with ${token}`).toBeNull();
+			expect(attempt.error).toMatchObject({ status: 400 });
+		}
+		const holder = client();
+		const me = await holder.auth.getUser(third.access_token);
+		expect(me.data.user).toBeNull();
+		expect(me.error).toMatchObject({ name: 'AuthSessionMissingError' });
+	});
+
 	it('lets a token revoked moments ago (within the reuse interval) refresh again', async () => {
 		const { supabase, session: first } = await signUpNew();
 		await supabase.auth.refreshSession();

@@ -38,12 +38,16 @@ describe('gateway', () => {
 	});
 
 	it('accepts the key as a query parameter and the opaque sb_ keys', async () => {
+		// Accepted keys reach the database as anon, which holds no privilege on public tables
+		// (20261202000100_revoke_anon): Postgres' 42501, not the gateway's "Invalid API key".
 		const byQuery = await fetch(`${env.url}/rest/v1/profiles?select=id&apikey=${env.anonKey}`);
-		expect(byQuery.status).toBe(200);
+		expect(byQuery.status).toBe(401);
+		expect(await byQuery.json()).toMatchObject({ code: '42501' });
 		const publishable = await fetch(`${env.url}/rest/v1/profiles?select=id`, {
 			headers: { apikey: env.publishableKey }
 		});
-		expect(publishable.status).toBe(200);
+		expect(publishable.status).toBe(401);
+		expect(await publishable.json()).toMatchObject({ code: '42501' });
 	});
 
 	it('answers unknown routes and oversized bodies with JSON, and keeps serving', async () => {

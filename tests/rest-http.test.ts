@@ -351,8 +351,9 @@ describe('JWTs', () => {
 		});
 		const [{ n }] = await sql<{ n: string }>('select count(*) as n from public.notifications');
 		expect(service.headers.get('content-range')).toMatch(new RegExp(`/${n}$`));
+		// Anon holds no privilege on public tables (20261202000100_revoke_anon): 401 42501, as for anon.
 		const noRole = await rest('/profiles?select=id', { token: await sign({ exp }) });
-		expect(noRole.status).toBe(200);
-		expect(await noRole.json()).toEqual([]);
+		expect(noRole.status).toBe(401);
+		expect(await noRole.json()).toMatchObject({ code: '42501' });
 	});
 });

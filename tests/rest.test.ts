@@ -48,7 +48,7 @@ afterAll(async () => {
 });
 
 describe('reading under RLS', () => {
-	it('each user sees exactly their own notifications; anon sees none', async () => {
+	it('each user sees exactly their own notifications; anon may not read them at all', async () => {
 		const [mine, bobs, none, all] = await Promise.all([
 			alice.supabase.from('notifications').select('id, user_id'),
 			bob.supabase.from('notifications').select('id, user_id'),
@@ -62,7 +62,8 @@ describe('reading under RLS', () => {
 		expect(mine.data!.every((n) => n.user_id === alice.id)).toBe(true);
 		expect(mine.data!.length).toBe(Number(all.find((r) => r.user_id === alice.id)!.n));
 		expect(bobs.data!.every((n) => n.user_id === bob.id)).toBe(true);
-		expect(none).toMatchObject({ error: null, data: [] });
+		// 20261202000100_revoke_anon: anon holds no privilege in public (401 42501, not an empty list).
+		expect(none).toMatchObject({ status: 401, error: { code: '42501' }, data: null });
 	});
 
 	it("a user cannot read another user's notification even by id", async () => {
@@ -234,8 +235,12 @@ describe('reading under RLS', () => {
 	it('profiles are visible to signed-in users only; keys of both kinds work', async () => {
 		const signedInView = await alice.supabase.from('profiles').select('display_name');
 		expect(signedInView.data!.length).toBeGreaterThanOrEqual(4);
-		expect((await anon.from('profiles').select('id')).data).toEqual([]);
-		expect((await client(testEnv().publishableKey).from('profiles').select('id')).data).toEqual([]);
+		// Anon (by either key) holds no privilege on public tables (20261202000100_revoke_anon).
+		expect(await anon.from('profiles').select('id')).toMatchObject({ status: 401, error: { code: '42501' } });
+		expect(await client(testEnv().publishableKey).from('profiles').select('id')).toMatchObject({
+			status: 401,
+			error: { code: '42501' }
+		});
 		const secret = await client(testEnv().secretKey)
 			.from('notifications')
 			.select('id', { count: 'exact', head: true });
@@ -487,7 +492,8 @@ describe('schema cache', () => {
 		await sql(`create table public.rest_probe (id int primary key, label text, meta jsonb);
 			grant select on public.rest_probe to anon, authenticated;
 			insert into public.rest_probe values (1, 'one', '{"b": 1, "a": [2]}'), (2, 'two', null);
-			create function public.rest_probe_rows(min int) returns setof public.rest_probe language sql stable as $$ select * from public.rest_probe where id >= min $$;`);
+			create function public.rest_probe_rows(min int) returns setof public.rest_probe language sql stable as $$ select * from public.rest_probe where id >= min $$;
+			grant execute on function public.rest_probe_rows(int) to anon;`);
 		try {
 			const rows = await eventually(async () => {
 				const { data } = await anon.from('rest_probe').select('label').order('id');

@@ -164,11 +164,11 @@ describe('notifications: reading', () => {
 		});
 	});
 
-	it('anon sees nothing', async () => {
+	it('anon sees nothing: it has no privilege on public tables at all (20261202000100_revoke_anon)', async () => {
 		await inTransaction(async () => {
 			await actAs('anon');
-			expect(await rows('select * from public.notifications')).toEqual([]);
-			expect(await rows('select * from public.profiles')).toEqual([]);
+			expect(await failure('select * from public.notifications')).toBe(INSUFFICIENT_PRIVILEGE);
+			expect(await failure('select * from public.profiles')).toBe(INSUFFICIENT_PRIVILEGE);
 		});
 	});
 
@@ -269,7 +269,9 @@ describe('notifications: marking read, archiving, deleting', () => {
 			expect(await failure('update public.notifications set read_at = now() where id = $1', [bobs.id])).toBe(
 				INSUFFICIENT_PRIVILEGE
 			);
-			expect((await db.query('delete from public.notifications where id = $1', [bobs.id])).rowCount).toBe(0);
+			expect(await failure('delete from public.notifications where id = $1', [bobs.id])).toBe(
+				INSUFFICIENT_PRIVILEGE
+			);
 		});
 	});
 });

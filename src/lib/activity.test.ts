@@ -34,3 +34,14 @@ describe('sparkPath', () => {
 		expect(sparkPath([0, 2, null, 1], 30, 10, 2)).toBe('M0.0 10.0L10.0 0.0M30.0 5.0');
 	});
 });
+
+describe('niceTicks', () => {
+	it('gives round steps that reach the maximum', async () => {
+		const { niceTicks } = await import('./activity');
+		expect(niceTicks(1)).toEqual([0, 1]);
+		expect(niceTicks(2)).toEqual([0, 1, 2]);
+		expect(niceTicks(7)).toEqual([0, 5, 10]);
+		expect(niceTicks(12)).toEqual([0, 5, 10, 15]);
+		expect(niceTicks(0)).toEqual([0, 1]);
+	});
+});

@@ -50,3 +50,14 @@ export function sparkPath(
 	});
 	return d;
 }
+
+/** Round, whole-number y-axis ticks from 0 to at least `max` (about `count` + 1 of them). */
+export function niceTicks(max: number, count = 3): number[] {
+	if (max <= 0) return [0, 1];
+	const raw = max / count;
+	const magnitude = 10 ** Math.floor(Math.log10(raw));
+	const step = Math.max(1, [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? 10 * magnitude);
+	const ticks: number[] = [];
+	for (let v = 0; v < max + step; v += step) ticks.push(v);
+	return ticks;
+}

@@ -1,5 +1,5 @@
 /* eslint-disable svelte/prefer-svelte-reactivity -- lastSync is replaced, never mutated */
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+export type ConnectionState = 'connecting' | 'live' | 'catching-up' | 'reconnecting' | 'offline';
 
 export interface ConnectionInputs {
 	online: boolean;
@@ -9,6 +9,8 @@ export interface ConnectionInputs {
 	everLive: boolean;
 	/** A heartbeat went unanswered (the socket is probably dead even if no channel noticed yet). */
 	heartbeatLost: boolean;
+	/** Channels whose database changes stream reported an error and has not said "ok" since. */
+	streamErrors?: number;
 }
 
 /** What the connection indicator says, from what the browser and the channels report. */
@@ -16,18 +18,21 @@ export function connectionState({
 	online,
 	channels,
 	everLive,
-	heartbeatLost
+	heartbeatLost,
+	streamErrors = 0
 }: ConnectionInputs): ConnectionState {
 	if (!online) return 'offline';
 	const statuses = Object.values(channels);
 	const allLive = statuses.length > 0 && statuses.every((s) => s === 'SUBSCRIBED');
-	if (allLive && !heartbeatLost) return 'live';
+	// Connected, but the server's database stream is down: changes arrive once it is back.
+	if (allLive && !heartbeatLost) return streamErrors > 0 ? 'catching-up' : 'live';
 	return everLive ? 'reconnecting' : 'connecting';
 }
 
 export const CONNECTION_LABEL: Record<ConnectionState, string> = {
 	connecting: 'Connecting…',
 	live: 'Live',
+	'catching-up': 'Live, catching up…',
 	reconnecting: 'Reconnecting…',
 	offline: 'Offline'
 };
@@ -38,6 +43,7 @@ export class Connection {
 	#online = $state(true);
 	#everLive = $state(false);
 	#heartbeatLost = $state(false);
+	#streamErrors = $state<Record<string, boolean>>({});
 	/** When the inbox last finished catching up with the database. */
 	lastSync = $state<Date | null>(null);
 
@@ -46,7 +52,8 @@ export class Connection {
 			online: this.#online,
 			channels: this.#channels,
 			everLive: this.#everLive,
-			heartbeatLost: this.#heartbeatLost
+			heartbeatLost: this.#heartbeatLost,
+			streamErrors: Object.values(this.#streamErrors).filter(Boolean).length
 		})
 	);
 	label = $derived(CONNECTION_LABEL[this.state]);
@@ -59,6 +66,8 @@ export class Connection {
 	untrack(name: string): void {
 		const { [name]: _, ...rest } = this.#channels;
 		this.#channels = rest;
+		const { [name]: __, ...errors } = this.#streamErrors;
+		this.#streamErrors = errors;
 	}
 
 	channel(name: string, status: string): void {
@@ -67,6 +76,12 @@ export class Connection {
 			this.#heartbeatLost = false;
 			if (Object.values(this.#channels).every((s) => s === 'SUBSCRIBED')) this.#everLive = true;
 		}
+	}
+
+	/** A channel's `system` message: postgres_changes "error" means its changes stream broke, "ok" that it runs. */
+	stream(name: string, payload: { extension?: string; status?: string } | null | undefined): void {
+		if (payload?.extension !== 'postgres_changes') return;
+		this.#streamErrors = { ...this.#streamErrors, [name]: payload.status === 'error' };
 	}
 
 	heartbeat(status: string): void {

@@ -21,4 +21,11 @@ describe('connectionState', () => {
 		expect(connectionState({ ...base, channels: { inbox: '' }, everLive: false })).toBe('connecting');
 		expect(connectionState({ ...base, online: false })).toBe('offline');
 	});
+
+	it('says catching up while a channel is joined but its database stream reported an error', () => {
+		expect(connectionState({ ...base, streamErrors: 1 })).toBe('catching-up');
+		expect(connectionState({ ...base, streamErrors: 0 })).toBe('live');
+		expect(connectionState({ ...base, streamErrors: 1, online: false })).toBe('offline');
+		expect(connectionState({ ...base, streamErrors: 1, heartbeatLost: true })).toBe('reconnecting');
+	});
 });

@@ -4,10 +4,12 @@ import type { Profile } from '$lib/types';
 import type { PageServerLoad } from './$types';
 
 /** The first page is rendered on the server; the browser takes over live from there. */
-export const load: PageServerLoad = async ({ locals, url }) => {
+export const load: PageServerLoad = async ({ locals, url, untrack }) => {
 	const { supabase, user } = locals;
 	if (!user) error(401, 'Sign in to see your notifications.');
-	const view = viewFromParams(url.searchParams);
+	// The query string picks the first view only: later changes of view are the inbox's own fetches
+	// (see view-url.svelte.ts), so they must not run this load again.
+	const view = untrack(() => viewFromParams(url.searchParams));
 	const hourAgo = new Date(Date.now() - 3600_000).toISOString();
 
 	try {

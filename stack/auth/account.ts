@@ -5,8 +5,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { isUniqueViolation, type AuthDeps } from './deps.ts';
-import { AuthError, badRequest, forbidden, unprocessable } from './errors.ts';
-import { checkPasswordStrength, hashPassword, verifyPassword } from './password.ts';
+import { AuthError, badRequest, forbidden, unprocessable, ErrorCode } from './errors.ts';
+import { burnPasswordCheck, checkPasswordStrength, hashPassword, verifyPassword } from './password.ts';
 import type { Params } from './request.ts';
 import { endSessions, withTransaction, type TokenResponse } from './sessions.ts';
 import {
@@ -26,24 +26,24 @@ import { validateEmail, validatePhone } from './validate.ts';
 export async function signUp(deps: AuthDeps, c: Context, params: Params): Promise<TokenResponse> {
 	const { config, pool } = deps.ctx;
 	if (!config.auth.enableSignup) {
-		throw unprocessable('signup_disabled', 'Signups not allowed for this instance');
+		throw unprocessable(ErrorCode.SignupDisabled, 'Signups not allowed for this instance');
 	}
 	const password = params.string('password');
 	const data = params.object('data') ?? {};
-	if (password === '') throw badRequest('validation_failed', 'Signup requires a valid password');
+	if (password === '') throw badRequest(ErrorCode.ValidationFailed, 'Signup requires a valid password');
 	checkPasswordStrength(password, config.auth.minPasswordLength);
 	if (params.string('email') !== '' && params.string('phone') !== '') {
 		throw badRequest(
-			'validation_failed',
+			ErrorCode.ValidationFailed,
 			'Only an email address or phone number should be provided on signup.'
 		);
 	}
 	if (params.string('phone') !== '') {
-		throw badRequest('phone_provider_disabled', 'Phone signups are disabled');
+		throw badRequest(ErrorCode.PhoneProviderDisabled, 'Phone signups are disabled');
 	}
 	const email = validateEmail(params.string('email'));
 	const aud = deps.requestAud(c);
-	const alreadyRegistered = () => unprocessable('user_already_exists', 'User already registered');
+	const alreadyRegistered = () => unprocessable(ErrorCode.UserAlreadyExists, 'User already registered');
 	if (await findUserByEmail(pool, email, aud)) throw alreadyRegistered();
 
 	// Hash outside the transaction: it is the slow part.
@@ -80,7 +80,7 @@ export async function signUp(deps: AuthDeps, c: Context, params: Params): Promis
 export async function signUpAnonymously(deps: AuthDeps, c: Context, params: Params): Promise<TokenResponse> {
 	const { config, pool } = deps.ctx;
 	if (!config.auth.enableSignup) {
-		throw unprocessable('signup_disabled', 'Signups not allowed for this instance');
+		throw unprocessable(ErrorCode.SignupDisabled, 'Signups not allowed for this instance');
 	}
 	const data = params.object('data') ?? {};
 	return withTransaction(pool, async (db) => {
@@ -107,19 +107,22 @@ export async function passwordGrant(deps: AuthDeps, c: Context, params: Params):
 	const password = params.string('password');
 	if (email !== '' && phone !== '') {
 		throw badRequest(
-			'validation_failed',
+			ErrorCode.ValidationFailed,
 			'Only an email address or phone number should be provided on login.'
 		);
 	}
-	if (phone !== '') throw unprocessable('phone_provider_disabled', 'Phone logins are disabled');
-	if (email === '') throw badRequest('validation_failed', 'missing email or phone');
+	if (phone !== '') throw unprocessable(ErrorCode.PhoneProviderDisabled, 'Phone logins are disabled');
+	if (email === '') throw badRequest(ErrorCode.ValidationFailed, 'missing email or phone');
 
-	const invalid = () => badRequest('invalid_credentials', 'Invalid login credentials');
+	const invalid = () => badRequest(ErrorCode.InvalidCredentials, 'Invalid login credentials');
 	const user = await findUserByEmail(pool, email, deps.requestAud(c));
-	if (!user || !user.row.encrypted_password) throw invalid();
-	if (user.row.is_banned) throw badRequest('user_banned', 'User is banned');
-	if (!(await verifyPassword(password, user.row.encrypted_password))) throw invalid();
-	if (!user.row.email_confirmed_at) throw badRequest('email_not_confirmed', 'Email not confirmed');
+	const hash = user?.row.encrypted_password;
+	// Every refusal costs one bcrypt comparison, so timing does not tell who is registered.
+	const matches = hash ? await verifyPassword(password, hash) : await burnPasswordCheck(password);
+	if (!user || !hash) throw invalid();
+	if (user.row.is_banned) throw badRequest(ErrorCode.UserBanned, 'User is banned');
+	if (!matches) throw invalid();
+	if (!user.row.email_confirmed_at) throw badRequest(ErrorCode.EmailNotConfirmed, 'Email not confirmed');
 
 	let weak: TokenResponse['weak_password'];
 	try {
@@ -135,7 +138,7 @@ export async function passwordGrant(deps: AuthDeps, c: Context, params: Params):
 }
 
 /** PUT /user (GoTrue's UserUpdate) for a signed-in user. */
-export async function updateUser(
+export async function updateOwnUser(
 	deps: AuthDeps,
 	userId: string,
 	sessionId: string | null,
@@ -150,30 +153,30 @@ export async function updateUser(
 	if (password !== undefined) checkPasswordStrength(password, config.auth.minPasswordLength);
 	const data = params.object('data');
 	if (params.object('app_metadata') !== undefined) {
-		throw forbidden('not_admin', 'Updating app_metadata requires admin privileges');
+		throw forbidden(ErrorCode.NotAdmin, 'Updating app_metadata requires admin privileges');
 	}
 
 	const user = await findUserById(pool, userId);
-	if (!user) throw forbidden('user_not_found', 'User from sub claim in JWT does not exist');
+	if (!user) throw forbidden(ErrorCode.UserNotFound, 'User from sub claim in JWT does not exist');
 	const { row } = user;
 	if (row.is_anonymous && password && email === '' && phone === '') {
 		throw unprocessable(
-			'validation_failed',
+			ErrorCode.ValidationFailed,
 			'Updating password of an anonymous user without an email or phone is not allowed'
 		);
 	}
 	const changingEmail = email !== '' && email !== (row.email ?? '');
 	if (changingEmail && (await emailTaken(pool, email, row.aud ?? DEFAULT_AUD, row.id))) {
-		throw unprocessable('email_exists', 'A user with this email address has already been registered');
+		throw unprocessable(ErrorCode.EmailExists, 'A user with this email address has already been registered');
 	}
 	if (phone !== '' && validatePhone(phone) !== (row.phone ?? '')) {
 		// Changing a phone number needs an SMS provider, which the local stack does not have.
-		throw unprocessable('phone_provider_disabled', 'Phone logins are disabled');
+		throw unprocessable(ErrorCode.PhoneProviderDisabled, 'Phone logins are disabled');
 	}
 	let encryptedPassword: string | null = null;
 	if (password) {
 		if (await verifyPassword(password, row.encrypted_password)) {
-			throw unprocessable('same_password', 'New password should be different from the old password.');
+			throw unprocessable(ErrorCode.SamePassword, 'New password should be different from the old password.');
 		}
 		encryptedPassword = await hashPassword(password);
 	}
@@ -197,12 +200,15 @@ export async function updateUser(
 		});
 	} catch (error) {
 		if (isUniqueViolation(error)) {
-			throw unprocessable('email_exists', 'A user with this email address has already been registered');
+			throw unprocessable(
+				ErrorCode.EmailExists,
+				'A user with this email address has already been registered'
+			);
 		}
 		throw error;
 	}
 	const updated = await findUserById(pool, userId);
-	if (!updated) throw forbidden('user_not_found', 'User from sub claim in JWT does not exist');
+	if (!updated) throw forbidden(ErrorCode.UserNotFound, 'User from sub claim in JWT does not exist');
 	return userJson(updated);
 }
 

@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context, Hono } from 'hono';
-import { badRequest, notFound, unprocessable } from './errors.ts';
+import { badRequest, notFound, unprocessable, ErrorCode } from './errors.ts';
 import { requireAdmin } from './guard.ts';
 import { isUniqueViolation, type AuthDeps, type AuthEnv } from './deps.ts';
 import { checkPasswordStrength, hashPassword, MAX_PASSWORD_LENGTH } from './password.ts';
@@ -29,8 +29,9 @@ const DEFAULT_PER_PAGE = 50;
 const BCRYPT_HASH = /^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/;
 
 const emailExists = () =>
-	unprocessable('email_exists', 'A user with this email address has already been registered');
-const phoneExists = () => unprocessable('phone_exists', 'Phone number already registered by another user');
+	unprocessable(ErrorCode.EmailExists, 'A user with this email address has already been registered');
+const phoneExists = () =>
+	unprocessable(ErrorCode.PhoneExists, 'Phone number already registered by another user');
 
 async function phoneTaken(db: Db, phone: string, aud: string, exceptId?: string): Promise<boolean> {
 	const { rowCount } = await db.query(
@@ -46,7 +47,7 @@ function pageParam(c: Context, name: string, fallback: number): number {
 	if (raw === undefined || raw === '') return fallback;
 	if (!/^\d+$/.test(raw)) {
 		throw badRequest(
-			'validation_failed',
+			ErrorCode.ValidationFailed,
 			`Bad Pagination Parameters: strconv.ParseUint: parsing "${raw}": invalid syntax`
 		);
 	}
@@ -75,9 +76,9 @@ export function registerAdmin(app: Hono<AuthEnv>, deps: AuthDeps): void {
 	/** The :id user, or GoTrue's 404s. */
 	async function loadUser(c: Context<AuthEnv>): Promise<User> {
 		const id = c.req.param('id');
-		if (!isUuid(id)) throw notFound('validation_failed', 'user_id must be an UUID');
+		if (!isUuid(id)) throw notFound(ErrorCode.ValidationFailed, 'user_id must be an UUID');
 		const user = await findUserById(pool, id);
-		if (!user) throw notFound('user_not_found', 'User not found');
+		if (!user) throw notFound(ErrorCode.UserNotFound, 'User not found');
 		return user;
 	}
 
@@ -107,7 +108,7 @@ export function registerAdmin(app: Hono<AuthEnv>, deps: AuthDeps): void {
 		await admin(c);
 		const user = await loadUser(c);
 		const params = await readParams(c);
-		return c.json(userJson(await updateUser(deps, user, params)));
+		return c.json(userJson(await adminUpdateUser(deps, user, params)));
 	});
 
 	app.delete('/admin/users/:id', async (c) => {
@@ -127,7 +128,7 @@ async function createUser(deps: AuthDeps, c: Context, params: Params): Promise<U
 	let email = params.string('email');
 	let phone = params.string('phone');
 	if (email === '' && phone === '') {
-		throw badRequest('validation_failed', 'Cannot create a user without either an email or phone');
+		throw badRequest(ErrorCode.ValidationFailed, 'Cannot create a user without either an email or phone');
 	}
 	const providers: string[] = [];
 	if (email !== '') {
@@ -143,26 +144,26 @@ async function createUser(deps: AuthDeps, c: Context, params: Params): Promise<U
 	const password = params.optionalString('password');
 	const passwordHash = params.string('password_hash');
 	if (password !== undefined && passwordHash !== '') {
-		throw badRequest('validation_failed', 'Only a password or a password hash should be provided');
+		throw badRequest(ErrorCode.ValidationFailed, 'Only a password or a password hash should be provided');
 	}
 	let encryptedPassword: string;
 	if (passwordHash !== '') {
 		if (!BCRYPT_HASH.test(passwordHash)) {
-			throw badRequest('validation_failed', 'Only bcrypt password hashes are supported');
+			throw badRequest(ErrorCode.ValidationFailed, 'Only bcrypt password hashes are supported');
 		}
 		encryptedPassword = passwordHash;
 	} else {
 		// No password: GoTrue sets a random one nobody knows.
 		const secret = password || randomBytes(48).toString('base64url');
 		if (Buffer.byteLength(secret) > MAX_PASSWORD_LENGTH) {
-			throw badRequest('validation_failed', 'bcrypt: password length exceeds 72 bytes');
+			throw badRequest(ErrorCode.ValidationFailed, 'bcrypt: password length exceeds 72 bytes');
 		}
 		encryptedPassword = await hashPassword(secret);
 	}
 	const id = params.string('id');
 	if (id !== '') {
-		if (!isUuid(id)) throw badRequest('validation_failed', 'ID must conform to the uuid v4 format');
-		if (/^[0-]+$/.test(id)) throw badRequest('validation_failed', 'ID cannot be a nil uuid');
+		if (!isUuid(id)) throw badRequest(ErrorCode.ValidationFailed, 'ID must conform to the uuid v4 format');
+		if (/^[0-]+$/.test(id)) throw badRequest(ErrorCode.ValidationFailed, 'ID cannot be a nil uuid');
 	}
 	const bannedUntil = banUntil(params);
 	const emailConfirm = params.boolean('email_confirm');
@@ -197,7 +198,7 @@ async function createUser(deps: AuthDeps, c: Context, params: Params): Promise<U
 	} catch (error) {
 		if (isUniqueViolation(error)) {
 			if (/pkey/.test((error as { constraint?: string }).constraint ?? '')) {
-				throw unprocessable('validation_failed', 'A user with this ID already exists');
+				throw unprocessable(ErrorCode.ValidationFailed, 'A user with this ID already exists');
 			}
 			throw emailExists();
 		}
@@ -213,7 +214,7 @@ function banUntil(params: Params): Date | null | undefined {
 	return ms === 0 ? null : new Date(Date.now() + ms);
 }
 
-async function updateUser(deps: AuthDeps, user: User, params: Params): Promise<User> {
+async function adminUpdateUser(deps: AuthDeps, user: User, params: Params): Promise<User> {
 	const { pool, config } = deps.ctx;
 	const { row } = user;
 	const aud = row.aud ?? '';
@@ -290,7 +291,7 @@ async function updateUser(deps: AuthDeps, user: User, params: Params): Promise<U
 		throw error;
 	}
 	const updated = await findUserById(pool, row.id);
-	if (!updated) throw notFound('user_not_found', 'User not found');
+	if (!updated) throw notFound(ErrorCode.UserNotFound, 'User not found');
 	return updated;
 }
 

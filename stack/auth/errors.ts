@@ -10,10 +10,49 @@ import { HttpError } from '../errors.ts';
 export const API_VERSION_HEADER = 'X-Supabase-Api-Version';
 const API_VERSION_2024_01_01 = '2024-01-01';
 
+/** GoTrue's error codes (internal/api/apierrors/errorcode.go), the ones this stack answers with. */
+export const ErrorCode = {
+	AnonymousProviderDisabled: 'anonymous_provider_disabled',
+	BadJSON: 'bad_json',
+	BadJWT: 'bad_jwt',
+	EmailExists: 'email_exists',
+	EmailNotConfirmed: 'email_not_confirmed',
+	EmailProviderDisabled: 'email_provider_disabled',
+	InvalidCredentials: 'invalid_credentials',
+	ManualLinkingDisabled: 'manual_linking_disabled',
+	MFAFactorNotFound: 'mfa_factor_not_found',
+	MFATOTPEnrollNotEnabled: 'mfa_totp_enroll_not_enabled',
+	NoAuthorization: 'no_authorization',
+	NotAdmin: 'not_admin',
+	NotFound: 'not_found',
+	OTPDisabled: 'otp_disabled',
+	OverRequestRateLimit: 'over_request_rate_limit',
+	PhoneExists: 'phone_exists',
+	PhoneProviderDisabled: 'phone_provider_disabled',
+	ProviderDisabled: 'provider_disabled',
+	ReauthenticationNotValid: 'reauthentication_not_valid',
+	RefreshTokenAlreadyUsed: 'refresh_token_already_used',
+	RefreshTokenNotFound: 'refresh_token_not_found',
+	SamePassword: 'same_password',
+	SAMLProviderDisabled: 'saml_provider_disabled',
+	SessionExpired: 'session_expired',
+	SessionNotFound: 'session_not_found',
+	SignupDisabled: 'signup_disabled',
+	SSOProviderDisabled: 'sso_provider_disabled',
+	UnexpectedFailure: 'unexpected_failure',
+	UserAlreadyExists: 'user_already_exists',
+	UserBanned: 'user_banned',
+	UserNotFound: 'user_not_found',
+	ValidationFailed: 'validation_failed',
+	WeakPassword: 'weak_password'
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
 export class AuthError extends HttpError {
 	constructor(
 		status: number,
-		readonly errorCode: string,
+		readonly errorCode: ErrorCode,
 		message: string,
 		/** Extra top-level fields (weak_password), rendered in both shapes. */
 		readonly extra: Record<string, unknown> = {}
@@ -32,13 +71,13 @@ export class OAuthError extends HttpError {
 	}
 }
 
-export const badRequest = (code: string, message: string) => new AuthError(400, code, message);
-export const unprocessable = (code: string, message: string) => new AuthError(422, code, message);
-export const forbidden = (code: string, message: string) => new AuthError(403, code, message);
-export const notFound = (code: string, message: string) => new AuthError(404, code, message);
+export const badRequest = (code: ErrorCode, message: string) => new AuthError(400, code, message);
+export const unprocessable = (code: ErrorCode, message: string) => new AuthError(422, code, message);
+export const forbidden = (code: ErrorCode, message: string) => new AuthError(403, code, message);
+export const notFound = (code: ErrorCode, message: string) => new AuthError(404, code, message);
 
 export function weakPassword(message: string, reasons: string[]): AuthError {
-	return new AuthError(422, 'weak_password', message, { weak_password: { reasons } });
+	return new AuthError(422, ErrorCode.WeakPassword, message, { weak_password: { reasons } });
 }
 
 /** True when the request asked for API version 2024-01-01 or later (a valid YYYY-MM-DD date). */
@@ -71,7 +110,7 @@ export function renderAuthError(error: HttpError, apiVersionHeader: string | und
 export function unexpectedFailure(): AuthError {
 	return new AuthError(
 		500,
-		'unexpected_failure',
+		ErrorCode.UnexpectedFailure,
 		'Unexpected failure, please check server logs for more information'
 	);
 }

@@ -6,7 +6,7 @@
  */
 import type { Context } from 'hono';
 import { roleForApiKey, verifyJwt, JwtError, type ApiKeyRole, type JwtClaims } from '../keys.ts';
-import { AuthError, badRequest, forbidden } from './errors.ts';
+import { AuthError, badRequest, forbidden, ErrorCode } from './errors.ts';
 import { bearerToken, isUuid } from './request.ts';
 import { findSession, type SessionRow } from './sessions.ts';
 import { findUserById, NIL_UUID, type Db, type User } from './users.ts';
@@ -21,7 +21,7 @@ export interface Caller {
 }
 
 function noAuthorization(): AuthError {
-	return new AuthError(401, 'no_authorization', 'This endpoint requires a valid Bearer token');
+	return new AuthError(401, ErrorCode.NoAuthorization, 'This endpoint requires a valid Bearer token');
 }
 
 /**
@@ -37,22 +37,24 @@ async function claimsOf(token: string, secret: string): Promise<JwtClaims> {
 		return await verifyJwt(token, secret);
 	} catch (error) {
 		const reason = error instanceof JwtError ? error.message : 'token is malformed';
-		throw forbidden('bad_jwt', `invalid JWT: unable to parse or verify signature, ${reason}`);
+		throw forbidden(ErrorCode.BadJWT, `invalid JWT: unable to parse or verify signature, ${reason}`);
 	}
 }
 
 /** GoTrue's maybeLoadUserOrSession. */
 async function loadUserAndSession(db: Db, claims: JwtClaims): Promise<Caller> {
-	if (!claims.sub) throw forbidden('bad_jwt', 'invalid claim: missing sub claim');
-	if (!isUuid(claims.sub)) throw badRequest('bad_jwt', 'invalid claim: sub claim must be a UUID');
+	if (!claims.sub) throw forbidden(ErrorCode.BadJWT, 'invalid claim: missing sub claim');
+	if (!isUuid(claims.sub)) throw badRequest(ErrorCode.BadJWT, 'invalid claim: sub claim must be a UUID');
 	const user = await findUserById(db, claims.sub);
-	if (!user) throw forbidden('user_not_found', 'User from sub claim in JWT does not exist');
+	if (!user) throw forbidden(ErrorCode.UserNotFound, 'User from sub claim in JWT does not exist');
 	let session: SessionRow | null = null;
 	const sessionId = claims.session_id;
 	if (sessionId && sessionId !== NIL_UUID) {
-		if (!isUuid(sessionId)) throw forbidden('bad_jwt', 'invalid claim: session_id claim must be a UUID');
+		if (!isUuid(sessionId))
+			throw forbidden(ErrorCode.BadJWT, 'invalid claim: session_id claim must be a UUID');
 		session = await findSession(db, sessionId);
-		if (!session) throw forbidden('session_not_found', 'Session from session_id claim in JWT does not exist');
+		if (!session)
+			throw forbidden(ErrorCode.SessionNotFound, 'Session from session_id claim in JWT does not exist');
 	}
 	return { claims, user, session };
 }
@@ -62,7 +64,7 @@ export async function requireUser(c: Context, db: Db, secret: string): Promise<C
 	const token = bearerToken(c);
 	if (!token) throw noAuthorization();
 	const caller = await loadUserAndSession(db, await claimsOf(token, secret));
-	if (caller.user?.row.is_banned) throw forbidden('user_banned', 'User is banned');
+	if (caller.user?.row.is_banned) throw forbidden(ErrorCode.UserBanned, 'User is banned');
 	return caller as Caller & { user: User };
 }
 
@@ -80,6 +82,6 @@ export async function requireAdmin(c: Context, db: Db, secret: string, apiKeyRol
 		await loadUserAndSession(db, claims);
 	}
 	if (typeof claims.role !== 'string' || !ADMIN_ROLES.includes(claims.role)) {
-		throw forbidden('not_admin', 'User not allowed');
+		throw forbidden(ErrorCode.NotAdmin, 'User not allowed');
 	}
 }

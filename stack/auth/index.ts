@@ -7,13 +7,14 @@ import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { StackContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { passwordGrant, signUp, signUpAnonymously, updateUser } from './account.ts';
+import { passwordGrant, signUp, signUpAnonymously, updateOwnUser } from './account.ts';
 import { registerAdmin } from './admin.ts';
 import type { AuthDeps, AuthEnv } from './deps.ts';
 import {
 	API_VERSION_HEADER,
 	AuthError,
 	badRequest,
+	ErrorCode,
 	renderAuthError,
 	unexpectedFailure,
 	unprocessable
@@ -48,7 +49,7 @@ export function createAuth(ctx: StackContext): Hono<AuthEnv> {
 		tokens,
 		limit(limiter, c) {
 			if (!limiter.take(remoteAddress(c))) {
-				throw new AuthError(429, 'over_request_rate_limit', 'Request rate limit reached');
+				throw new AuthError(429, ErrorCode.OverRequestRateLimit, 'Request rate limit reached');
 			}
 		},
 		requestAud: (c) => c.req.header('x-jwt-aud') || DEFAULT_AUD,
@@ -119,7 +120,7 @@ export function createAuth(ctx: StackContext): Hono<AuthEnv> {
 		const params = await readParams(c);
 		if (params.string('email') === '' && params.string('phone') === '') {
 			if (!config.auth.enableAnonymous) {
-				throw unprocessable('anonymous_provider_disabled', 'Anonymous sign-ins are disabled');
+				throw unprocessable(ErrorCode.AnonymousProviderDisabled, 'Anonymous sign-ins are disabled');
 			}
 			deps.limit(limits.anonymous, c);
 			return c.json(await signUpAnonymously(deps, c, params));
@@ -131,7 +132,7 @@ export function createAuth(ctx: StackContext): Hono<AuthEnv> {
 	app.post('/token', async (c) => {
 		const grant = c.req.query('grant_type');
 		if (grant !== 'password' && grant !== 'refresh_token') {
-			throw badRequest('invalid_credentials', 'unsupported_grant_type');
+			throw badRequest(ErrorCode.InvalidCredentials, 'unsupported_grant_type');
 		}
 		deps.limit(limits.token, c);
 		const params = await readParams(c);
@@ -145,7 +146,7 @@ export function createAuth(ctx: StackContext): Hono<AuthEnv> {
 		const { user, claims } = await requireUser(c, pool, config.jwtSecret);
 		const aud = c.req.header('x-jwt-aud') || (typeof claims.aud === 'string' ? claims.aud : DEFAULT_AUD);
 		if (claims.aud !== aud) {
-			throw badRequest('validation_failed', "Token audience doesn't match request audience");
+			throw badRequest(ErrorCode.ValidationFailed, "Token audience doesn't match request audience");
 		}
 		return c.json(userJson(user));
 	});
@@ -154,14 +155,14 @@ export function createAuth(ctx: StackContext): Hono<AuthEnv> {
 		const caller = await requireUser(c, pool, config.jwtSecret);
 		deps.limit(limits.signIn, c);
 		const params = await readParams(c);
-		return c.json(await updateUser(deps, caller.user.row.id, caller.session?.id ?? null, params));
+		return c.json(await updateOwnUser(deps, caller.user.row.id, caller.session?.id ?? null, params));
 	});
 
 	app.post('/logout', async (c) => {
 		const { user, session } = await requireUser(c, pool, config.jwtSecret);
 		const scope = c.req.query('scope') ?? '';
 		if (!['', 'global', 'local', 'others'].includes(scope)) {
-			throw badRequest('validation_failed', `Unsupported logout scope ${JSON.stringify(scope)}`);
+			throw badRequest(ErrorCode.ValidationFailed, `Unsupported logout scope ${JSON.stringify(scope)}`);
 		}
 		const behaviour = scope === 'local' || scope === 'others' ? scope : 'global';
 		await withTransaction(pool, (db) => endSessions(db, behaviour, user.row.id, session?.id ?? null));
@@ -172,7 +173,7 @@ export function createAuth(ctx: StackContext): Hono<AuthEnv> {
 
 	// GoTrue answers unknown paths with 404; keep it JSON so clients can read it.
 	app.all('*', () => {
-		throw new AuthError(404, 'not_found', 'Not Found');
+		throw new AuthError(404, ErrorCode.NotFound, 'Not Found');
 	});
 
 	return app;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuthError } from './errors.ts';
-import { checkPasswordStrength, hashPassword, verifyPassword } from './password.ts';
+import { burnPasswordCheck, checkPasswordStrength, hashPassword, verifyPassword } from './password.ts';
 
 describe('passwords', () => {
 	it('hashes as bcrypt $2a$ with cost 10, like GoTrue and pgcrypto', async () => {
@@ -38,5 +38,10 @@ describe('passwords', () => {
 		expect(() => checkPasswordStrength('é'.repeat(37), 6)).toThrow(
 			'Password cannot be longer than 72 characters'
 		);
+	});
+
+	it('burns a comparison for an unknown user and never matches', async () => {
+		expect(await burnPasswordCheck('')).toBe(false);
+		expect(await burnPasswordCheck('password123')).toBe(false);
 	});
 });

@@ -3,8 +3,9 @@
  * Hashes are bcrypt `$2a$` with cost 10, the same format pgcrypto's `crypt(pw, gen_salt('bf'))`
  * and Go's bcrypt write, so users seeded with pgcrypto sign in and our hashes verify there too.
  */
+import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import { badRequest, weakPassword } from './errors.ts';
+import { badRequest, weakPassword, ErrorCode } from './errors.ts';
 
 /** bcrypt only reads 72 bytes; GoTrue refuses longer passwords instead of silently truncating. */
 export const MAX_PASSWORD_LENGTH = 72;
@@ -15,6 +16,18 @@ export async function hashPassword(password: string): Promise<string> {
 	// pgcrypto understands.
 	const salt = (await bcrypt.genSalt(COST)).replace(/^\$2b\$/, '$2a$');
 	return bcrypt.hash(password, salt);
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Costs one comparison at GoTrue's cost and never matches: what a sign-in for an unknown email (or
+ * a user without a password) pays, so the answer's timing does not reveal who is registered.
+ */
+export async function burnPasswordCheck(password: string): Promise<false> {
+	dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+	await bcrypt.compare(password, await dummyHash);
+	return false;
 }
 
 /** Compares against a stored hash; a missing or unreadable hash never matches. */
@@ -32,7 +45,10 @@ export function checkPasswordStrength(password: string, minLength: number): void
 	// GoTrue measures in bytes (Go's len).
 	const bytes = Buffer.byteLength(password, 'utf8');
 	if (bytes > MAX_PASSWORD_LENGTH) {
-		throw badRequest('validation_failed', `Password cannot be longer than ${MAX_PASSWORD_LENGTH} characters`);
+		throw badRequest(
+			ErrorCode.ValidationFailed,
+			`Password cannot be longer than ${MAX_PASSWORD_LENGTH} characters`
+		);
 	}
 	if (bytes < minLength) {
 		throw weakPassword(`Password should be at least ${minLength} characters.`, ['length']);

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { Context } from 'hono';
-import { badRequest } from './errors.ts';
+import { badRequest, ErrorCode } from './errors.ts';
 import type { JsonObject } from './users.ts';
 
 export class Params {
@@ -14,7 +14,7 @@ export class Params {
 	#typeError(field: string, expected: string, value: unknown): never {
 		const got = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
 		throw badRequest(
-			'bad_json',
+			ErrorCode.BadJSON,
 			`Could not parse request body as JSON: json: cannot unmarshal ${got} into field ${field} of type ${expected}`
 		);
 	}
@@ -59,13 +59,13 @@ export async function readParams(c: Context): Promise<Params> {
 		parsed = JSON.parse(text);
 	} catch (error) {
 		const reason = text.trim() === '' ? 'unexpected end of JSON input' : (error as Error).message;
-		throw badRequest('bad_json', `Could not parse request body as JSON: ${reason}`);
+		throw badRequest(ErrorCode.BadJSON, `Could not parse request body as JSON: ${reason}`);
 	}
 	if (parsed === null) return new Params({});
 	if (typeof parsed !== 'object' || Array.isArray(parsed)) {
 		const got = Array.isArray(parsed) ? 'array' : typeof parsed;
 		throw badRequest(
-			'bad_json',
+			ErrorCode.BadJSON,
 			`Could not parse request body as JSON: json: cannot unmarshal ${got} into an object`
 		);
 	}

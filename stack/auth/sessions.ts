@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { StackConfig } from '../config.ts';
 import { signJwt, type JwtClaims } from '../keys.ts';
-import { AuthError, badRequest, OAuthError } from './errors.ts';
+import { AuthError, badRequest, OAuthError, ErrorCode } from './errors.ts';
 import {
 	findUserById,
 	NIL_UUID,
@@ -190,19 +190,21 @@ export class TokenService {
 			[presented, this.config.auth.refreshReuseInterval]
 		);
 		const token = rows[0];
-		if (!token) throw badRequest('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found');
+		if (!token)
+			throw badRequest(ErrorCode.RefreshTokenNotFound, 'Invalid Refresh Token: Refresh Token Not Found');
 
 		const user = await findUserById(db, token.user_id);
-		if (!user) throw badRequest('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found');
-		if (user.row.is_banned) throw badRequest('user_banned', 'Invalid Refresh Token: User Banned');
+		if (!user)
+			throw badRequest(ErrorCode.RefreshTokenNotFound, 'Invalid Refresh Token: Refresh Token Not Found');
+		if (user.row.is_banned) throw badRequest(ErrorCode.UserBanned, 'Invalid Refresh Token: User Banned');
 
 		const session = token.session_id ? await findSession(db, token.session_id, true) : null;
 		if (!session) {
 			await db.query('delete from auth.refresh_tokens where id = $1', [token.id]);
-			return badRequest('session_not_found', 'Invalid Refresh Token: No Valid Session Found');
+			return badRequest(ErrorCode.SessionNotFound, 'Invalid Refresh Token: No Valid Session Found');
 		}
 		if (session.not_after && session.not_after.getTime() <= Date.now()) {
-			throw badRequest('session_expired', 'Invalid Refresh Token: Session Expired');
+			throw badRequest(ErrorCode.SessionExpired, 'Invalid Refresh Token: Session Expired');
 		}
 
 		let issued: string | null = null;
@@ -215,11 +217,11 @@ export class TokenService {
 			if (active[0]?.parent === token.token) {
 				issued = active[0].token;
 			} else if (!token.reusable) {
-				await db.query(
-					`update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1 and revoked = false`,
-					[session.id]
-				);
-				return badRequest('refresh_token_already_used', 'Invalid Refresh Token: Already Used');
+				// GoTrue revokes the family (RevokeTokenFamily) but stamps every token as revoked just now,
+				// so the newest one would pass the reuse-interval check and revive the session. Ending the
+				// session instead takes the whole family with it (the tokens cascade) for good.
+				await db.query('delete from auth.sessions where id = $1', [session.id]);
+				return badRequest(ErrorCode.RefreshTokenAlreadyUsed, 'Invalid Refresh Token: Already Used');
 			}
 		}
 		if (issued === null) {

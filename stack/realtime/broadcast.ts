@@ -5,6 +5,7 @@
  * serialized at most once per protocol version and the same Buffer goes to every socket
  * (DESIGN-NOTES: serialize once, reuse the bytes).
  */
+import { isUtf8 } from 'node:buffer';
 import { SERVER_EVENTS, TOPIC_PREFIX, VSN_1, VSN_2, type Vsn } from './constants.ts';
 import { PresenceTracker } from './presence.ts';
 import { encodeJsonBytesBroadcast, encodeMessage, encodeUserBroadcast } from './serializer.ts';
@@ -135,17 +136,31 @@ function isBinaryBroadcast(payload: unknown): payload is BinaryBroadcastPayload 
 	return isObject(payload) && payload.kind === 'binary-broadcast' && Buffer.isBuffer(payload.data);
 }
 
-/** The broadcast a client push asks for, or null when it is not one. */
-export function toOutgoing(payload: unknown): OutgoingBroadcast | null {
+/** A broadcast push refused with a reason (the reply's, when the client asked for one). */
+export interface BroadcastRefusal {
+	kind: 'refused';
+	reason: string;
+}
+
+export const INVALID_JSON_PAYLOAD =
+	'invalid_payload: a JSON-encoded binary broadcast must be valid UTF-8 JSON';
+
+/** The broadcast a client push asks for, a refusal, or null when it is not a broadcast. */
+export function toOutgoing(payload: unknown): OutgoingBroadcast | BroadcastRefusal | null {
 	if (isBinaryBroadcast(payload)) {
-		if (payload.encoding === PAYLOAD_ENCODING.json && !isJson(payload.data)) return null;
+		// Its bytes are spliced into the text frames of 1.0.0 sockets as they are: anything but valid
+		// UTF-8 JSON would make those frames invalid and every such subscriber would be cut off (1006).
+		if (payload.encoding === PAYLOAD_ENCODING.json && !isUtf8Json(payload.data)) {
+			return { kind: 'refused', reason: INVALID_JSON_PAYLOAD };
+		}
 		return { kind: 'bytes', event: payload.event, encoding: payload.encoding, data: payload.data };
 	}
 	if (!isObject(payload) || typeof payload.event !== 'string') return null;
 	return { kind: 'json', body: payload as { [key: string]: Json } };
 }
 
-function isJson(data: Buffer): boolean {
+function isUtf8Json(data: Buffer): boolean {
+	if (!isUtf8(data)) return false;
 	try {
 		JSON.parse(data.toString('utf8'));
 		return true;

@@ -9,6 +9,8 @@ import { AuthorizationUnavailable, canWrite, readPolicies, type ReadPolicies } f
 import { toOutgoing, topicKey, type Hub, type Member } from './broadcast.ts';
 import {
 	ChangesError,
+	ChangesUnavailable,
+	STREAM_TEXTS,
 	type ChangeBinding,
 	type ChangesEngine,
 	type ChangeSubscription,
@@ -19,12 +21,15 @@ import {
 	ERRORS,
 	EXTENSIONS,
 	SERVER_EVENTS,
+	REPLICATION_NOT_READY,
+	REPLICATION_READY,
 	SUBSCRIBED_TO_POSTGRES,
 	type Vsn
 } from './constants.ts';
 import type { Limits, RateWindow } from './limits.ts';
 import { secondsSinceExpiry, verifyToken, type VerifiedToken } from './tokens.ts';
-import type { JsonObject, JoinPayload, PhxMessage, ReplyStatus, ServerPush, SystemPayload } from './types.ts';
+import type { JoinRequest } from './join.ts';
+import type { JsonObject, PhxMessage, ReplyStatus, ServerPush, SystemPayload } from './types.ts';
 
 /** What a channel needs from its socket. */
 export interface ChannelConnection {
@@ -70,6 +75,7 @@ export class Channel implements Member {
 	#ack = false;
 	#presenceKey = '';
 	#presenceEnabled = false;
+	#replicationReady = false;
 	#tracked = false;
 	#key = '';
 	#token = '';
@@ -116,16 +122,16 @@ export class Channel implements Member {
 	// ---- join -------------------------------------------------------------------------------
 
 	/** Joins; throws JoinError with the reply's reason when refused. */
-	async join(payload: JoinPayload): Promise<Record<string, unknown>> {
-		const config = payload.config ?? {};
-		this.#private = config.private === true;
-		this.#selfBroadcast = config.broadcast?.self === true;
-		this.#ack = config.broadcast?.ack === true;
-		this.#presenceKey = config.presence?.key || randomUUID();
-		this.#presenceEnabled = config.presence?.enabled === true;
+	async join(request: JoinRequest): Promise<Record<string, unknown>> {
+		this.#private = request.private;
+		this.#selfBroadcast = request.broadcast.self;
+		this.#ack = request.broadcast.ack;
+		this.#presenceKey = request.presence.key ?? randomUUID();
+		this.#presenceEnabled = request.presence.enabled;
+		this.#replicationReady = request.broadcast.replicationReady;
 		this.#key = topicKey(this.subTopic, this.#private);
 
-		const token = payload.access_token || payload.user_token;
+		const token = request.accessToken;
 		this.#token = token && !token.startsWith('sb_') ? token : this.conn.apiKey;
 		this.#auth = await this.#verify(this.#token);
 
@@ -136,11 +142,11 @@ export class Channel implements Member {
 			}
 		}
 
-		const bindings = (config.postgres_changes ?? []).filter((b): b is NonNullable<typeof b> => b != null);
+		const bindings = request.postgresChanges;
 		const response = { postgres_changes: [] as Array<Record<string, unknown>> };
 		let changesOutcome: SystemPayload | null = null;
 		if (bindings.length > 0) {
-			const { ids, outcome } = await this.#subscribeChanges(bindings as ChangeBinding[]);
+			const { ids, outcome } = await this.#subscribeChanges(bindings);
 			response.postgres_changes = bindings.map((b, i) => ({ ...b, id: ids[i] }));
 			changesOutcome = outcome;
 		}
@@ -157,6 +163,7 @@ export class Channel implements Member {
 		this.#afterJoinReply = () => {
 			if (this.receivesPresence()) this.#pushPresenceState();
 			if (changesOutcome) this.#push({ event: SERVER_EVENTS.system, payload: changesOutcome });
+			if (this.#replicationReady) void this.#notifyReplicationReady();
 		};
 		return response;
 	}
@@ -166,6 +173,19 @@ export class Channel implements Member {
 		const next = this.#afterJoinReply;
 		this.#afterJoinReply = null;
 		next?.();
+	}
+
+	/** `broadcast.replication_ready`: say when changes can flow, or close the channel if they cannot in time. */
+	async #notifyReplicationReady(): Promise<void> {
+		const timeout = this.server.limits.replicationReadyTimeoutMs;
+		const engine = this.server.changes;
+		const ready = engine
+			? await engine.replicationReady(timeout).catch(() => false)
+			: await new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeout).unref());
+		if (this.closed) return;
+		if (ready)
+			this.#push({ event: SERVER_EVENTS.system, payload: this.#system('system', 'ok', REPLICATION_READY) });
+		else this.shutdown(REPLICATION_NOT_READY);
 	}
 
 	async #verify(token: string): Promise<VerifiedToken> {
@@ -209,15 +229,29 @@ export class Channel implements Member {
 		const engine = this.server.changes;
 		if (!engine) return fail(ERRORS.databaseUnavailable);
 		try {
-			const subscription = await engine.subscribe(bindings, this.#subscriber(), (ids, data) => {
-				if (this.joined) this.#push({ event: SERVER_EVENTS.postgresChanges, payload: { ids, data } }, null);
-			});
+			const subscription = await engine.subscribe(
+				bindings,
+				this.#subscriber(),
+				(ids, data) => {
+					if (this.joined) this.#push({ event: SERVER_EVENTS.postgresChanges, payload: { ids, data } }, null);
+				},
+				// The stream broke or came back: tell the client (it refetches on the ok after an error).
+				({ status, message }) => {
+					if (this.joined)
+						this.#push({
+							event: SERVER_EVENTS.system,
+							payload: this.#system('postgres_changes', status, message)
+						});
+				}
+			);
 			this.#changes = subscription;
 			return {
 				ids: subscription.ids,
 				outcome: this.#system('postgres_changes', 'ok', SUBSCRIBED_TO_POSTGRES)
 			};
 		} catch (error) {
+			// A join while the database is away is refused (the client rejoins with backoff), not "ok".
+			if (error instanceof ChangesUnavailable) throw new JoinError(STREAM_TEXTS.joinUnavailable);
 			if (error instanceof ChangesError) return fail(error.message);
 			this.server.ctx.log.error('realtime: postgres changes subscription failed:', error);
 			return fail(ERRORS.databaseUnavailable);
@@ -251,6 +285,10 @@ export class Channel implements Member {
 	async #onBroadcast(msg: PhxMessage, frameBytes: number): Promise<void> {
 		const outgoing = toOutgoing(msg.payload);
 		if (!outgoing) return;
+		if (outgoing.kind === 'refused') {
+			if (this.#countEvent()) this.#reply(msg.ref, 'error', { reason: outgoing.reason });
+			return;
+		}
 		if (this.#private) {
 			if (this.#broadcastWrite === null) this.#broadcastWrite = await this.#canWrite(EXTENSIONS.broadcast);
 			// Supabase drops what the policies refuse, without a reply.

@@ -70,6 +70,8 @@ export const ERROR_CODES = {
 } as const;
 
 export const SUBSCRIBED_TO_POSTGRES = 'Subscribed to PostgreSQL';
+export const REPLICATION_READY = 'Replication connection established';
+export const REPLICATION_NOT_READY = 'Replication connection was not established in time';
 
 /** realtime.messages extensions a private channel is authorized for. */
 export const EXTENSIONS = { broadcast: 'broadcast', presence: 'presence' } as const;

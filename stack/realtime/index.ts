@@ -11,7 +11,8 @@ import type { GatewayEnv } from '../gateway/env.ts';
 import { Hub, topicKey } from './broadcast.ts';
 import type { ChangesEngine } from './changes-api.ts';
 import { createChangesEngine } from './changes/index.ts';
-import { VSN_1, VSN_2, type Vsn } from './constants.ts';
+import { ERRORS, VSN_1, VSN_2, type Vsn } from './constants.ts';
+import { raiseOpenFileLimit } from './fds.ts';
 import type { Limits } from './limits.ts';
 import { createBroadcastApi } from './rest.ts';
 import { Connection, type SocketServer } from './socket.ts';
@@ -21,7 +22,10 @@ import type { Json } from './types.ts';
 export interface RealtimeService {
 	app: Hono<GatewayEnv>;
 	handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-	close(): Promise<void>;
+	/** Whether the postgres changes stream runs. */
+	readonly changesUp: boolean;
+	/** Stops; frames already queued to sockets get up to graceMs to go out first. */
+	close(graceMs?: number): Promise<void>;
 }
 
 const WEBSOCKET_PATH = '/realtime/v1/websocket';
@@ -36,22 +40,20 @@ export async function createRealtime(ctx: StackContext): Promise<RealtimeService
 		ctx.log.error('realtime: postgres changes are unavailable:', error);
 	}
 
+	await raiseOpenFileLimit(limits.maxConcurrentClients, ctx.log);
+
+	// Every open socket counts against the client limit and its address's share, joined or not
+	// (a socket that never joins still holds a file descriptor), from the upgrade on.
 	const connections = new Set<Connection>();
-	const users = new Set<Connection>();
+	const sockets = new SocketCounter(limits.maxConcurrentClients, limits.maxConnectionsPerIp);
 	const server: SocketServer = {
 		ctx,
 		hub,
 		limits,
 		changes,
-		admitUser(conn) {
-			if (users.has(conn)) return true;
-			if (users.size >= limits.maxConcurrentClients) return false;
-			users.add(conn);
-			return true;
-		},
+		admitUser: (conn) => connections.has(conn),
 		removeConnection(conn) {
 			connections.delete(conn);
-			users.delete(conn);
 		}
 	};
 
@@ -97,12 +99,17 @@ export async function createRealtime(ctx: StackContext): Promise<RealtimeService
 		const header = req.headers['apikey'] ?? req.headers['x-api-key'];
 		const apiKey = url.searchParams.get('apikey') ?? (Array.isArray(header) ? header[0] : header);
 		if (!apiKey) return refuse(socket, 401, 'Unauthorized');
+		// The slot is taken before any await, so a burst of upgrades cannot overshoot the limits.
+		const address = req.socket.remoteAddress ?? 'unknown';
+		if (!sockets.take(address)) return refuse(socket, 429, 'Too Many Requests', ERRORS.tooManyUsers);
+		// The slot is the file descriptor's: it is given back when the TCP socket is gone, however
+		// that happens (refused below, handshake failed, closed by either side, terminated).
+		socket.once('close', () => sockets.release(address));
 		const check = await verifyToken(apiKey, ctx.config.jwtSecret);
 		if (!check.ok) return refuse(socket, 401, 'Unauthorized');
 		if (socket.destroyed) return;
 		wss.handleUpgrade(req, socket, head, (ws) => {
-			const conn = new Connection(server, ws, vsn as Vsn, apiKey);
-			connections.add(conn);
+			connections.add(new Connection(server, ws, vsn as Vsn, apiKey));
 		});
 	}
 
@@ -114,8 +121,16 @@ export async function createRealtime(ctx: StackContext): Promise<RealtimeService
 				refuse(socket, 500, 'Internal Server Error');
 			});
 		},
-		async close() {
+		get changesUp() {
+			return changes?.streaming ?? false;
+		},
+		async close(graceMs = 0) {
 			clearInterval(idleSweep);
+			// Outbound frames already handed to a socket are flushed before it is cut.
+			const deadline = Date.now() + graceMs;
+			while ([...connections].some((c) => c.buffered > 0) && Date.now() < deadline) {
+				await new Promise((resolve) => setTimeout(resolve, 20));
+			}
 			for (const conn of connections) conn.terminate();
 			connections.clear();
 			hub.close();
@@ -125,11 +140,45 @@ export async function createRealtime(ctx: StackContext): Promise<RealtimeService
 	};
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
+function refuse(socket: Duplex, status: number, text: string, body = text): void {
 	if (socket.destroyed) return;
 	socket.end(
-		`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`
+		`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
 	);
+	// A client that never closes its side must not keep the descriptor.
+	setTimeout(() => socket.destroy(), 2000).unref();
+}
+
+/** Open sockets in total and per client address, against their caps. */
+export class SocketCounter {
+	#total = 0;
+	readonly #byAddress = new Map<string, number>();
+
+	constructor(
+		readonly maxTotal: number,
+		readonly maxPerAddress: number
+	) {}
+
+	get total(): number {
+		return this.#total;
+	}
+
+	/** Counts a socket of `address`; false (nothing counted) when a cap is reached. */
+	take(address: string): boolean {
+		const mine = this.#byAddress.get(address) ?? 0;
+		if (this.#total >= this.maxTotal || mine >= this.maxPerAddress) return false;
+		this.#total++;
+		this.#byAddress.set(address, mine + 1);
+		return true;
+	}
+
+	release(address: string): void {
+		const mine = this.#byAddress.get(address) ?? 0;
+		if (mine === 0) return;
+		this.#total--;
+		if (mine === 1) this.#byAddress.delete(address);
+		else this.#byAddress.set(address, mine - 1);
+	}
 }
 
 function isObject(value: unknown): value is Record<string, Json> {

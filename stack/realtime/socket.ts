@@ -9,7 +9,8 @@ import { Channel, JoinError, type ChannelConnection, type ChannelServer } from '
 import { CLIENT_EVENTS, ERRORS, PHOENIX_TOPIC, SERVER_EVENTS, TOPIC_PREFIX, type Vsn } from './constants.ts';
 import { RateWindow } from './limits.ts';
 import { decodeFrame, encodeMessage, FrameError } from './serializer.ts';
-import type { JoinPayload, PhxMessage, ReplyStatus } from './types.ts';
+import { parseJoinPayload } from './join.ts';
+import type { PhxMessage, ReplyStatus } from './types.ts';
 
 /** What a socket needs from the server beyond what its channels need. */
 export interface SocketServer extends ChannelServer {
@@ -27,6 +28,8 @@ export class Connection implements ChannelConnection {
 	readonly channels = new Map<string, Channel>();
 	lastSeen = Date.now();
 	#closed = false;
+	/** Closes the socket unless it sends a heartbeat or a join in time (cleared once it does). */
+	#joinTimer: NodeJS.Timeout | null;
 
 	constructor(
 		private readonly server: SocketServer,
@@ -42,6 +45,17 @@ export class Connection implements ChannelConnection {
 		ws.on('error', (error) => {
 			server.ctx.log.debug(`realtime: socket error: ${error.message}`);
 		});
+		this.#joinTimer = setTimeout(() => {
+			server.ctx.log.debug('realtime: closing a socket that sent neither a heartbeat nor a join');
+			this.terminate();
+		}, server.limits.joinTimeoutMs);
+		this.#joinTimer.unref();
+	}
+
+	/** The client spoke the protocol (a heartbeat or a join): it is no longer a candidate for the join timeout. */
+	#engaged(): void {
+		if (this.#joinTimer) clearTimeout(this.#joinTimer);
+		this.#joinTimer = null;
 	}
 
 	// ---- output ------------------------------------------------------------------------------
@@ -62,6 +76,11 @@ export class Connection implements ChannelConnection {
 
 	forget(channel: Channel): void {
 		if (this.channels.get(channel.topic) === channel) this.channels.delete(channel.topic);
+	}
+
+	/** Bytes queued to the socket and not yet written (a shutdown waits for them). */
+	get buffered(): number {
+		return this.ws.bufferedAmount;
 	}
 
 	/** Closes the socket (the client reconnects and rejoins). */
@@ -112,10 +131,16 @@ export class Connection implements ChannelConnection {
 
 	#route(msg: PhxMessage, frameBytes: number): void {
 		if (msg.topic === PHOENIX_TOPIC) {
-			if (msg.event === CLIENT_EVENTS.heartbeat) this.#reply(msg, 'ok', {});
+			if (msg.event === CLIENT_EVENTS.heartbeat) {
+				this.#engaged();
+				this.#reply(msg, 'ok', {});
+			}
 			return;
 		}
-		if (msg.event === CLIENT_EVENTS.join) return this.#join(msg);
+		if (msg.event === CLIENT_EVENTS.join) {
+			this.#engaged();
+			return this.#join(msg);
+		}
 		const channel = this.channels.get(msg.topic);
 		if (!channel) {
 			if (msg.event === CLIENT_EVENTS.leave) return this.#reply(msg, 'ok', {});
@@ -152,18 +177,32 @@ export class Connection implements ChannelConnection {
 			const reason = this.#joinRefusal(channel);
 			if (reason) {
 				channel.teardown();
+				// Every join refusal waits first, as Supabase's join_error does (CHANNEL_ERROR_BACKOFF_MS).
+				await pause(this.server.limits.joinErrorBackoffMs);
 				this.#reply(msg, 'error', { reason });
 				if (reason === ERRORS.tooManyJoins) this.disconnect();
 				return;
 			}
+			const request = parseJoinPayload(msg.payload, this.server.limits);
+			if (!request.ok) {
+				channel.teardown();
+				await pause(this.server.limits.joinErrorBackoffMs);
+				this.#reply(msg, 'error', { reason: request.reason });
+				return;
+			}
 			try {
-				const response = await channel.join(isObject(msg.payload) ? (msg.payload as JoinPayload) : {});
+				const response = await channel.join(request.value);
 				if (channel.closed) return;
 				this.#reply(msg, 'ok', response);
 				channel.joinReplied();
 			} catch (error) {
 				channel.teardown();
-				if (!(error instanceof JoinError)) throw error;
+				// A join the server could not handle still gets its answer, or the client waits 10 s for it.
+				if (!(error instanceof JoinError)) {
+					this.server.ctx.log.error(`realtime: unexpected error joining ${msg.topic}:`, error);
+					this.#reply(msg, 'error', { reason: ERRORS.unknown });
+					return;
+				}
 				await pause(this.server.limits.joinErrorBackoffMs);
 				this.#reply(msg, 'error', { reason: error.message });
 			}
@@ -185,14 +224,11 @@ export class Connection implements ChannelConnection {
 	#onClose(): void {
 		if (this.#closed) return;
 		this.#closed = true;
+		this.#engaged();
 		for (const channel of [...this.channels.values()]) channel.teardown();
 		this.channels.clear();
 		this.server.removeConnection(this);
 	}
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {

@@ -24,20 +24,6 @@ export interface BinaryBroadcastPayload {
 	data: Buffer;
 }
 
-export interface JoinConfig {
-	broadcast?: { self?: boolean; ack?: boolean; replay?: unknown };
-	presence?: { key?: string; enabled?: boolean };
-	postgres_changes?: Array<{ event?: string; schema?: string; table?: string; filter?: string } | null>;
-	private?: boolean;
-}
-
-export interface JoinPayload {
-	config?: JoinConfig;
-	access_token?: string | null;
-	user_token?: string | null;
-	version?: string;
-}
-
 /** A broadcast to fan out on a topic: either plain JSON, or a user payload kept as bytes. */
 export type OutgoingBroadcast =
 	| { kind: 'json'; body: JsonObject /* {type: 'broadcast', event, payload, ...} */ }

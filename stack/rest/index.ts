@@ -1,16 +1,16 @@
 /**
  * REST: PostgREST semantics for what @supabase/postgrest-js sends, mounted at /rest/v1.
  * parse (parse.ts) -> plan against the schema cache (plan.ts) -> one SQL statement (sql.ts)
- * -> run in a transaction as the request's role (handlers.ts) -> PostgREST-shaped response.
+ * -> run in a transaction as the request's role (transaction.ts) -> PostgREST-shaped response.
  */
 import { Hono } from 'hono';
 import pg from 'pg';
 import type { StackContext } from '../context.ts';
 import type { GatewayEnv } from '../gateway/env.ts';
-import { API_ROLES } from './auth.ts';
-import { handleRequest, handleRoot } from './handlers.ts';
+import { handleRequest } from './handlers.ts';
+import { API_ROLES } from './role.ts';
 import { DDL_WATCH_SQL, loadSchema } from './schema.ts';
-import type { RestState } from './statements.ts';
+import { newReadCache, type RestState } from './statements.ts';
 
 export interface RestService {
 	app: Hono<GatewayEnv>;
@@ -33,7 +33,7 @@ export async function createRest(ctx: StackContext): Promise<RestService> {
 
 	const state: RestState = {
 		cache: await loadSchema(ctx.pool, schemas, [...API_ROLES]),
-		reads: new Map()
+		reads: newReadCache()
 	};
 	// Reloads run one after another, so a reload asked for during another still sees the latest DDL.
 	let chain: Promise<void> = Promise.resolve();
@@ -41,7 +41,7 @@ export async function createRest(ctx: StackContext): Promise<RestService> {
 		const next = chain.then(async () => {
 			// Readers keep the old cache until the new one is complete.
 			state.cache = await loadSchema(ctx.pool, schemas, [...API_ROLES]);
-			state.reads = new Map();
+			state.reads = newReadCache();
 		});
 		chain = next.catch(() => undefined);
 		return next;
@@ -96,13 +96,13 @@ export async function createRest(ctx: StackContext): Promise<RestService> {
 
 	const app = new Hono<GatewayEnv>();
 	const deps = { ctx, state };
-	app.all('/', (c) => handleRoot(c, deps));
+	app.all('/', (c) => handleRequest(c, deps, { root: true }));
 	app.all('/rpc/:fn', (c) => handleRequest(c, deps, { rpc: c.req.param('fn') }));
 	app.all('/:relation', (c) => handleRequest(c, deps, { relation: c.req.param('relation') }));
 	app.all('*', (c) => {
 		// `/rest/v1/` (with the slash supabase-js sends) is the root too.
 		const base = c.req.routePath.replace(/\/\*$/, '');
-		return c.req.path === `${base}/` ? handleRoot(c, deps) : handleRequest(c, deps, {});
+		return handleRequest(c, deps, c.req.path === `${base}/` ? { root: true } : { unknown: true });
 	});
 
 	return {

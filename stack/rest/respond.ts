@@ -1,10 +1,9 @@
 // Answers in PostgREST's media types: JSON arrays, single objects, CSV; Content-Range, the
 // 206/416 range statuses and Preference-Applied.
 
-import type { Context } from 'hono';
-import type { GatewayEnv } from '../gateway/env.ts';
-import type { Preferences } from './ast.ts';
 import { RestError } from './errors.ts';
+import type { ApiRequest } from './request.ts';
+import type { Statement } from './statements.ts';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 export const OBJECT_TYPE = 'application/vnd.pgrst.object+json; charset=utf-8';
@@ -41,85 +40,116 @@ export function negotiate(accept: string | undefined): Media {
 }
 
 function toCsv(body: string): string {
-	const rows = JSON.parse(body) as Record<string, unknown>[];
-	if (rows.length === 0) return '';
-	const keys = Object.keys(rows[0]);
 	const cell = (v: unknown) => {
 		if (v === null || v === undefined) return '';
 		const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
 		return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 	};
+	const parsed = JSON.parse(body) as unknown;
+	// A scalar function's result (`unread_count`) is one bare value, not rows.
+	if (!Array.isArray(parsed)) return cell(parsed);
+	const rows = parsed.map((r) => (typeof r === 'object' && r !== null ? r : { value: r })) as Record<
+		string,
+		unknown
+	>[];
+	if (rows.length === 0) return '';
+	const keys = Object.keys(rows[0]);
 	return [keys.join(','), ...rows.map((r) => keys.map((k) => cell(r[k])).join(','))].join('\n');
 }
 
-export function errorResponse(c: Context<GatewayEnv>, error: RestError): Response {
-	for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
-	return c.body(JSON.stringify(error.body), error.status as 400, { 'Content-Type': JSON_TYPE });
+function respondWith(status: number, body: string | null, headers: Record<string, string>): Response {
+	return new Response(body, { status, headers });
 }
 
-export function respondRead(
-	c: Context<GatewayEnv>,
-	o: Outcome,
-	singular: boolean,
-	media: Media,
-	prefs: Preferences,
-	head: boolean
-): Response {
-	const offset = Number(new URL(c.req.url).searchParams.get('offset') ?? 0) || 0;
-	const total = prefs.count ? o.total : null;
+export function errorResponse(error: RestError): Response {
+	return respondWith(error.status, JSON.stringify(error.body), {
+		...error.headers,
+		'Content-Type': JSON_TYPE
+	});
+}
+
+/** A single object out of the JSON array the statement built. */
+const firstOf = (body: string) => JSON.stringify((JSON.parse(body) as unknown[])[0] ?? null);
+
+/** The answer to a read (a table, a view or a function's result). */
+export function respondRead(req: ApiRequest, stmt: Statement, o: Outcome): Response {
+	const { offset, prefer } = req;
+	const headers: Record<string, string> = {};
+	const total = prefer.count ? o.total : null;
 	const totalText = total === null ? '*' : String(total);
 	if (total !== null && offset > total && total >= 0 && o.page === 0 && offset > 0) {
-		c.header('Content-Range', `*/${total}`);
 		throw new RestError(
 			416,
 			'PGRST103',
 			'Requested range not satisfiable',
-			`An offset of ${offset} was requested, but there are only ${total} rows.`
+			`An offset of ${offset} was requested, but there are only ${total} rows.`,
+			null,
+			{ 'Content-Range': `*/${total}` }
 		);
 	}
-	c.header('Content-Range', o.page > 0 ? `${offset}-${offset + o.page - 1}/${totalText}` : `*/${totalText}`);
-	if (prefs.count) c.header('Preference-Applied', `count=${prefs.count}`);
-	const status = total !== null && offset + o.page < total && !singular ? 206 : 200;
+	headers['Content-Range'] = o.page > 0 ? `${offset}-${offset + o.page - 1}/${totalText}` : `*/${totalText}`;
+	if (prefer.count) headers['Preference-Applied'] = `count=${prefer.count}`;
+	const status = total !== null && offset + o.page < total && !stmt.singular ? 206 : 200;
 	let body = o.body ?? 'null';
 	let type = JSON_TYPE;
-	if (singular && body.startsWith('[')) {
-		body = JSON.stringify((JSON.parse(body) as unknown[])[0] ?? null);
-		type = media === 'object' ? OBJECT_TYPE : JSON_TYPE;
-	} else if (media === 'csv') {
+	if (stmt.singular && body.startsWith('[')) {
+		body = firstOf(body);
+		type = req.media === 'object' ? OBJECT_TYPE : JSON_TYPE;
+	} else if (req.media === 'csv') {
 		body = toCsv(body);
 		type = 'text/csv; charset=utf-8';
 	}
-	if (head) return c.body(null, status as 200, { 'Content-Type': type });
-	return c.body(body, status as 200, { 'Content-Type': type });
+	headers['Content-Type'] = type;
+	const headersOnly = 'headersOnly' in req.action && req.action.headersOnly;
+	return respondWith(status, headersOnly ? null : body, headers);
 }
 
-export function respondWrite(
-	c: Context<GatewayEnv>,
-	o: Outcome,
-	singular: boolean,
-	media: Media,
-	prefs: Preferences,
-	method: string
-): Response {
-	const totalText = prefs.count ? String(o.total ?? o.page) : '*';
-	const representation = prefs.return === 'representation';
-	c.header('Content-Range', representation && o.page > 0 ? `0-${o.page - 1}/${totalText}` : `*/${totalText}`);
-	const applied = [
-		prefs.return && `return=${prefs.return}`,
-		prefs.count && `count=${prefs.count}`,
-		prefs.resolution && method === 'POST' && `resolution=${prefs.resolution}`
-	].filter(Boolean);
-	if (applied.length > 0) c.header('Preference-Applied', applied.join(', '));
+/** The answer to an insert, upsert, update or delete; `o` is null when nothing was written. */
+export function respondWrite(req: ApiRequest, stmt: Statement | null, o: Outcome | null): Response {
+	const { prefer, method } = req;
+	const representation = prefer.return === 'representation';
 	const status = method === 'POST' ? 201 : representation ? 200 : 204;
-	if (!representation) return c.body(null, status as 201);
+	if (stmt === null || o === null) {
+		if (!representation) return respondWith(status, null, {});
+		return respondWith(status, '[]', { 'Content-Type': JSON_TYPE });
+	}
+	const headers: Record<string, string> = {};
+	const totalText = prefer.count ? String(o.total ?? o.page) : '*';
+	headers['Content-Range'] = representation && o.page > 0 ? `0-${o.page - 1}/${totalText}` : `*/${totalText}`;
+	const applied = [
+		prefer.return && `return=${prefer.return}`,
+		prefer.count && `count=${prefer.count}`,
+		prefer.resolution && method === 'POST' && `resolution=${prefer.resolution}`
+	].filter(Boolean);
+	if (applied.length > 0) headers['Preference-Applied'] = applied.join(', ');
+	if (!representation) return respondWith(status, null, headers);
 	let body = o.body ?? '[]';
 	let type = JSON_TYPE;
-	if (singular) {
-		body = JSON.stringify((JSON.parse(body) as unknown[])[0] ?? null);
+	if (stmt.singular) {
+		body = firstOf(body);
 		type = OBJECT_TYPE;
-	} else if (media === 'csv') {
+	} else if (req.media === 'csv') {
 		body = toCsv(body);
 		type = 'text/csv; charset=utf-8';
 	}
-	return c.body(body, status as 200, { 'Content-Type': type });
+	headers['Content-Type'] = type;
+	return respondWith(status, body, headers);
+}
+
+/** The answer for a request's action, once its statement ran. */
+export function respond(req: ApiRequest, stmt: Statement | null, o: Outcome | null): Response {
+	switch (req.action.type) {
+		case 'read':
+			return respondRead(req, stmt!, o!);
+		case 'rpc':
+			if (stmt!.returnsVoid) return respondWith(204, null, {});
+			return respondRead(req, stmt!, o!);
+		case 'insert':
+		case 'upsert':
+		case 'update':
+		case 'delete':
+			return respondWrite(req, stmt, o);
+		case 'openapi':
+			throw new Error('the OpenAPI description is answered by handleRoot');
+	}
 }

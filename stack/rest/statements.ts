@@ -1,14 +1,13 @@
-// Builds the one SQL statement a request needs: reads, inserts/upserts, updates and deletes on
-// tables and views, and function calls.
+// Builds the one SQL statement a request needs from the `ApiRequest`: reads, inserts/upserts,
+// updates and deletes on tables and views, and function calls.
 
-import type { Context } from 'hono';
 import type { StackContext } from '../context.ts';
-import type { GatewayEnv } from '../gateway/env.ts';
-import type { Preferences, QueryParams } from './ast.ts';
-import { columnNotFound, invalidBody, RestError, tableNotFound, undefinedColumn } from './errors.ts';
+import type { QueryParams } from './ast.ts';
+import { columnNotFound, RestError, tableNotFound, undefinedColumn } from './errors.ts';
+import { Lru } from './lru.ts';
 import { parseQuery } from './parse.ts';
 import { Planner } from './plan.ts';
-import type { Media } from './respond.ts';
+import type { Action, ApiRequest } from './request.ts';
 import type { Column, FunctionDef, Relation, SchemaCache } from './schema.ts';
 import {
 	deleteSql,
@@ -34,28 +33,28 @@ export interface Statement {
 	singular: boolean;
 	/** `Prefer: handling=strict, max-affected=N` on PATCH/DELETE: more rows roll back (PGRST124). */
 	maxAffected?: number;
+	/** A function returning void: answered 204. */
+	returnsVoid: boolean;
 }
 
 /** The schema cache in use, and the SQL of recent reads built from it (dropped on reload). */
 export interface RestState {
 	cache: SchemaCache;
-	reads: Map<string, { sql: string; params: unknown[] }>;
+	reads: Lru<string, { sql: string; params: unknown[] }>;
 }
 
-const READ_CACHE_LIMIT = 500;
-
-export const isRecord = (v: unknown): v is Record<string, unknown> =>
-	typeof v === 'object' && v !== null && !Array.isArray(v);
+export const newReadCache = (): RestState['reads'] => new Lru(500);
 
 /** The columns a payload writes: `columns=` when given, else the union of its keys. */
-function payloadColumns(rel: Relation, query: QueryParams, rows: Record<string, unknown>[]): Column[] {
-	const names = query.columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
+function payloadColumns(rel: Relation, names: string[]): Column[] {
 	return names.map((name) => {
 		const column = rel.columns.get(name);
 		if (!column) throw columnNotFound(rel.name, name);
 		return column;
 	});
 }
+
+const keysOf = (rows: Record<string, unknown>[]) => [...new Set(rows.flatMap((r) => Object.keys(r)))];
 
 export function relationFor(cache: SchemaCache, schema: string, name: string): Relation {
 	const rel = cache.relation(schema, name);
@@ -65,83 +64,102 @@ export function relationFor(cache: SchemaCache, schema: string, name: string): R
 
 // ---------------------------------------------------------------- statements
 
-export function tableStatement(
-	c: Context<GatewayEnv>,
-	deps: HandlerDeps,
-	rel: Relation,
-	prefs: Preferences,
-	media: Media,
-	body: unknown,
-	stripNulls = false
-): Statement {
-	const method = c.req.method;
-	const url = new URL(c.req.url);
+/**
+ * The statement for a request, or null when there is nothing to run (an empty batch, an empty
+ * PATCH object). The OpenAPI root is answered without one.
+ */
+export function statementFor(req: ApiRequest, deps: HandlerDeps): Statement | null {
+	const { action } = req;
+	switch (action.type) {
+		case 'rpc':
+			return rpcStatement(req, action, deps);
+		case 'openapi':
+			throw new Error('the OpenAPI description is not a statement');
+		default:
+			return tableStatement(req, action, deps);
+	}
+}
+
+type TableAction = Exclude<Action, { type: 'rpc' } | { type: 'openapi' }>;
+
+function tableStatement(req: ApiRequest, action: TableAction, deps: HandlerDeps): Statement | null {
 	const { cache } = deps.state;
-	const singular = media === 'object';
-	if (method === 'GET' || method === 'HEAD') {
-		const key = `${rel.schema}.${rel.name}|${url.search}|${prefs.count ?? ''}|${stripNulls}`;
+	const rel = relationFor(cache, req.schema, action.relation);
+	const singular = req.media === 'object';
+	const base = { readOnly: false, singular, returnsVoid: false };
+	if (action.type === 'read') {
+		const key = `${rel.schema}.${rel.name}|${req.search}|${req.prefer.count ?? ''}|${req.stripNulls}`;
 		const hit = deps.state.reads.get(key);
-		if (hit) return { sql: hit.sql, params: hit.params, readOnly: true, singular };
-		const query = parseQuery(url.searchParams);
-		const level = new Planner(cache, query).root(rel.columns, rel.name, rel);
-		const b = new SqlBuilder(stripNulls);
+		if (hit) return { ...base, sql: hit.sql, params: hit.params, readOnly: true };
+		const level = new Planner(cache, action.query).root(rel.columns, rel.name, rel);
+		const b = new SqlBuilder(req.stripNulls);
 		const sql = readSql(b, level, {
 			from: qualified(rel.schema, rel.name),
-			count: prefs.count !== undefined,
+			count: req.prefer.count !== undefined,
 			maxRows: deps.ctx.config.rest.maxRows
 		});
-		const reads = deps.state.reads;
-		if (reads.size >= READ_CACHE_LIMIT) reads.delete(reads.keys().next().value as string);
-		reads.set(key, { sql, params: b.params });
-		return { sql, params: b.params, readOnly: true, singular };
+		deps.state.reads.set(key, { sql, params: b.params });
+		return { ...base, sql, params: b.params, readOnly: true };
 	}
-	const query = parseQuery(url.searchParams);
-	const level = new Planner(cache, query).root(rel.columns, rel.name, rel);
-	const representation = prefs.return === 'representation';
-	const maxAffected = prefs.handling === 'strict' ? prefs.maxAffected : undefined;
-	const b = new SqlBuilder(stripNulls);
-	if (method === 'POST') {
-		const rows = Array.isArray(body) ? body : [body];
-		if (!rows.every(isRecord)) throw invalidBody('All object keys must match');
-		const columns = payloadColumns(rel, query, rows);
-		let onConflict: { columns: string[]; action: 'merge' | 'ignore' } | undefined;
-		if (prefs.resolution) {
-			const target = query.onConflict ?? rel.primaryKey;
-			for (const name of target) if (!rel.columns.has(name)) throw undefinedColumn(rel.name, name);
-			if (target.length === 0) {
-				throw new RestError(
-					400,
-					'42P10',
-					'there is no unique or exclusion constraint matching the ON CONFLICT specification'
-				);
-			}
-			onConflict = { columns: target, action: prefs.resolution === 'ignore-duplicates' ? 'ignore' : 'merge' };
+	// Nothing to write: an empty batch or an empty PATCH object.
+	if ((action.type === 'insert' || action.type === 'upsert') && action.rows.length === 0) return null;
+	if (action.type === 'update' && Object.keys(action.row).length === 0) return null;
+	const level = new Planner(cache, action.query).root(rel.columns, rel.name, rel);
+	const representation = req.prefer.return === 'representation';
+	const maxAffected = req.prefer.handling === 'strict' ? req.prefer.maxAffected : undefined;
+	const b = new SqlBuilder(req.stripNulls);
+	switch (action.type) {
+		case 'insert':
+		case 'upsert': {
+			const columns = payloadColumns(rel, action.query.columns ?? keysOf(action.rows));
+			const sql = insertSql(b, rel, level, {
+				columns,
+				rows: JSON.stringify(action.rows),
+				onConflict:
+					action.type === 'upsert' ? conflictTarget(rel, action.query, action.resolution) : undefined,
+				missingDefault: req.prefer.missing === 'default',
+				representation
+			});
+			return { ...base, sql, params: b.params };
 		}
-		const sql = insertSql(b, rel, level, {
-			columns,
-			rows: JSON.stringify(rows),
-			onConflict,
-			missingDefault: prefs.missing === 'default',
-			representation
-		});
-		return { sql, params: b.params, readOnly: false, singular };
+		case 'update': {
+			const columns = payloadColumns(rel, Object.keys(action.row));
+			const sql = updateSql(
+				b,
+				rel,
+				level,
+				columns,
+				JSON.stringify(action.row),
+				level.conditions,
+				representation
+			);
+			return { ...base, sql, params: b.params, maxAffected };
+		}
+		case 'delete':
+			return {
+				...base,
+				sql: deleteSql(b, rel, level, level.conditions, representation),
+				params: b.params,
+				maxAffected
+			};
 	}
-	if (method === 'PATCH') {
-		if (!isRecord(body)) throw invalidBody();
-		const columns = payloadColumns(rel, { ...query, columns: undefined }, [body]);
-		const sql = updateSql(b, rel, level, columns, JSON.stringify(body), level.conditions, representation);
-		return { sql, params: b.params, readOnly: false, singular, maxAffected };
+}
+
+function conflictTarget(
+	rel: Relation,
+	query: QueryParams,
+	resolution: 'merge-duplicates' | 'ignore-duplicates'
+): { columns: string[]; action: 'merge' | 'ignore' } {
+	const target = query.onConflict ?? rel.primaryKey;
+	for (const name of target) if (!rel.columns.has(name)) throw undefinedColumn(rel.name, name);
+	if (target.length === 0) {
+		throw new RestError(
+			400,
+			'42P10',
+			'there is no unique or exclusion constraint matching the ON CONFLICT specification'
+		);
 	}
-	if (method === 'DELETE') {
-		return {
-			sql: deleteSql(b, rel, level, level.conditions, representation),
-			params: b.params,
-			readOnly: false,
-			singular,
-			maxAffected
-		};
-	}
-	throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`);
+	return { columns: target, action: resolution === 'ignore-duplicates' ? 'ignore' : 'merge' };
 }
 
 const RESERVED_PARAMS = new Set([
@@ -189,52 +207,48 @@ function chooseFunction(
 	);
 }
 
-export function rpcStatement(
-	c: Context<GatewayEnv>,
-	deps: HandlerDeps,
-	schema: string,
-	name: string,
-	prefs: Preferences,
-	media: Media,
-	body: unknown,
-	stripNulls = false
-): Statement & { fn: FunctionDef } {
-	const method = c.req.method;
-	if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
-		throw new RestError(405, 'PGRST101', `Cannot use the ${method} method on RPC`);
-	}
-	const url = new URL(c.req.url);
+function rpcStatement(
+	req: ApiRequest,
+	action: Extract<Action, { type: 'rpc' }>,
+	deps: HandlerDeps
+): Statement {
 	const { cache } = deps.state;
-	const overloads = cache.functionsNamed(schema, name);
+	const { schema } = req;
+	const overloads = cache.functionsNamed(schema, action.fn);
 	let args: Record<string, unknown>;
 	let fn: FunctionDef;
-	if (method === 'POST') {
-		if (!isRecord(body)) throw invalidBody();
-		args = body;
-		fn = chooseFunction(schema, name, overloads, Object.keys(args), true);
+	if (action.args) {
+		args = action.args;
+		fn = chooseFunction(schema, action.fn, overloads, Object.keys(args), true);
 	} else {
-		const candidates = [...url.searchParams.keys()].filter(
-			(k) => !RESERVED_PARAMS.has(k) && !k.includes('.')
-		);
-		fn = chooseFunction(schema, name, overloads, candidates, false);
+		const candidates = action.params
+			.map(([k]) => k)
+			.filter((k) => !RESERVED_PARAMS.has(k) && !k.includes('.'));
+		fn = chooseFunction(schema, action.fn, overloads, candidates, false);
 		const argNames = new Set(fn.args.map((a) => a.name));
-		args = Object.fromEntries([...url.searchParams].filter(([k]) => argNames.has(k)));
+		args = Object.fromEntries(action.params.filter(([k]) => argNames.has(k)));
 	}
-	const argNames = new Set(Object.keys(args));
-	const readOnly = method !== 'POST' || fn.volatility !== 'volatile';
-	const b = new SqlBuilder(stripNulls);
-	const singular = media === 'object' || (fn.returns.kind === 'composite' && !fn.returnsSet);
+	const readOnly = action.via !== 'POST' || fn.volatility !== 'volatile';
+	const b = new SqlBuilder(req.stripNulls);
+	const returnsVoid = fn.returns.kind === 'void';
 	if (fn.returns.kind !== 'composite') {
-		return { sql: scalarCallSql(b, fn, args), params: b.params, readOnly, singular: media === 'object', fn };
+		return {
+			sql: scalarCallSql(b, fn, args),
+			params: b.params,
+			readOnly,
+			singular: req.media === 'object',
+			returnsVoid
+		};
 	}
-	const query = parseQuery(url.searchParams, method === 'POST' ? new Set() : argNames);
+	const singular = req.media === 'object' || !fn.returnsSet;
+	const query = parseQuery(action.params, action.via === 'POST' ? new Set() : new Set(Object.keys(args)));
 	const columns = new Map(fn.returns.columns.map((col) => [col.name, col]));
-	const level = new Planner(cache, query).root(columns, name, fn.returns.relation);
+	const level = new Planner(cache, query).root(columns, action.fn, fn.returns.relation);
 	const sql = readSql(b, level, {
 		from: '"pgrst_source"',
 		source: `SELECT "pgrst_call".* FROM ${functionFrom(b, fn, args)} AS "pgrst_call"`,
-		count: prefs.count !== undefined,
+		count: req.prefer.count !== undefined,
 		maxRows: deps.ctx.config.rest.maxRows
 	});
-	return { sql, params: b.params, readOnly, singular, fn };
+	return { sql, params: b.params, readOnly, singular, returnsVoid };
 }

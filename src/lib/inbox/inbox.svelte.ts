@@ -77,6 +77,8 @@ export class Inbox {
 			)
 			// The server confirms the database subscription separately; rows committed before that are caught up here.
 			.on('system', {}, (payload: { extension?: string; status?: string }) => {
+				// The indicator hears of a broken stream; the "ok" after it (every recovery) catches up here.
+				connection.stream('inbox', payload);
 				if (payload?.extension === 'postgres_changes' && payload.status === 'ok') void this.catchUp();
 			})
 			.subscribe((status) => {

@@ -14,8 +14,10 @@ import {
 	type ChangeData,
 	type DecodedChange
 } from './payload.ts';
+import { matchesDeleteFilters } from './filters.ts';
 import type { Entry, Subscriber } from './registry.ts';
 import type { TypeCache } from './types.ts';
+import { tableKey } from './validate.ts';
 
 /** realtime.change_metadata: what shaping a change for each role needs to know about a table. */
 interface TableMeta {
@@ -141,6 +143,15 @@ export class Authorizer {
 		const pk = meta.pk.map((c) => c.name);
 		const mayReadKey = (role: string) => pk.every((c) => meta.columns[role]?.includes(c));
 		const plan: Plan = { ...candidates, meta, pk, mayReadKey, visibility: new Map(), checks: new Map() };
+		if (change.type === 'DELETE') {
+			// A delete is not RLS-checked: with RLS on, only the primary key may discriminate (and is
+			// all old_record carries), so a filter on another column cannot probe the deleted row.
+			const key = tableKey(change.relation.schema, change.relation.table);
+			const keyColumns = meta.rls ? new Set(pk) : null;
+			plan.entries = entries.filter((e) =>
+				matchesDeleteFilters(e.binding.filtersByTable.get(key) ?? [], candidates.row, keyColumns)
+			);
+		}
 		if (meta.rls && change.type !== 'DELETE' && pk.length > 0) {
 			for (const { subscriber } of entries) {
 				const { role } = subscriber.auth;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+	countInValues,
 	inspectFilters,
-	likeToRegExp,
+	matchesDeleteFilters,
 	matchesFilters,
 	parseFilters,
 	type CompiledFilter
@@ -38,12 +39,38 @@ describe('parseFilters (Supabase Realtime filter syntax)', () => {
 
 	it("rejects bad filters with Supabase's reasons", () => {
 		expect(reason('subject=foo.hey')).toBe('["foo", "hey"]');
+		// Supabase offers no pattern operators for postgres_changes: they are unknown operators.
+		expect(reason('title=like.%e%e%e%e%#')).toBe('["like", "%e%e%e%e%#"]');
+		expect(reason('title=ilike.%a%')).toBe('["ilike", "%a%"]');
+		expect(reason('title=match.^(a|a)*$')).toBe('["match", "^(a|a)*$"]');
+		expect(reason('title=imatch.x')).toBe('["imatch", "x"]');
+		expect(reason('title=is.null')).toBe('["is", "null"]');
+		expect(reason('title=not.isdistinct.x')).toBe('["isdistinct", "x"]');
 		expect(reason('undefined')).toBe('["undefined"]');
 		expect(reason('id=eq')).toBe('["eq"]');
 		expect(reason('id=in.1,2')).toBe('`in` filter value must be wrapped by parentheses');
 		expect(reason('id=eq.1,,id=eq.2')).toBe(
 			'filter must not contain empty segments (check for extra commas)'
 		);
+	});
+
+	it('caps the filters one binding may AND, before parsing them', () => {
+		const many = (n: number) => Array.from({ length: n }, (_, i) => `c${i}=eq.${i}`).join(',');
+		expect(parseFilters(many(10))).toHaveLength(10);
+		expect(reason(many(11))).toBe('too many filters in one binding. Maximum 10');
+		expect(reason(many(5000))).toBe('too many filters in one binding. Maximum 10');
+		expect(parseFilters(many(3), 3)).toHaveLength(3);
+		expect(() => parseFilters(many(4), 3)).toThrow('Maximum 3');
+	});
+
+	it('counts the values of an in list on its text', () => {
+		expect(countInValues('{}')).toBe(0);
+		expect(countInValues('{a}')).toBe(1);
+		expect(countInValues('{a,b,c}')).toBe(3);
+		expect(countInValues('{"a,b",c}')).toBe(2);
+		expect(countInValues('{"a\\\\",b}')).toBe(2);
+		expect(countInValues('{"a\\",b}')).toBe(1);
+		expect(countInValues(`{${Array.from({ length: 101 }, (_, i) => i).join(',')}}`)).toBe(101);
 	});
 
 	it('prints filters the way Supabase logs them in subscribe errors', () => {
@@ -73,17 +100,28 @@ describe('matchesFilters', () => {
 			matchesFilters([f({ op: 'gte', value: '2026-01-01 00:00:00+00' })], row('2026-01-01 00:00:00.5+00'))
 		).toBe(true);
 		expect(matchesFilters([f({ op: 'in', values: new Set(['a', 'b']) })], row('b'))).toBe(true);
-		expect(matchesFilters([f({ op: 'is', keyword: 'null' })], row(null))).toBe(true);
-		expect(matchesFilters([f({ op: 'isdistinct', value: 'a' })], row(null))).toBe(true);
 	});
 
 	it('fails a filter on a column the change does not carry', () => {
 		expect(matchesFilters([f({ column: 'other', value: 'a' })], row('a'))).toBe(false);
 	});
 
-	it('turns LIKE patterns into anchored expressions', () => {
-		expect(likeToRegExp('%foo_', false).test('xxfooZ')).toBe(true);
-		expect(likeToRegExp('a.c', false).test('abc')).toBe(false);
-		expect(likeToRegExp('FOO%', true).test('foobar')).toBe(true);
+	it('lets a DELETE through filters on columns that may not discriminate', () => {
+		const old = new Map<string, string | null>([
+			['id', '7'],
+			['title', 'secret']
+		]);
+		const onTitle = (value: string, op: CompiledFilter['op'] = 'eq') => [f({ column: 'title', op, value })];
+		// RLS on: only the key may discriminate; a title filter passes whatever the title was.
+		const key = new Set(['id']);
+		expect(matchesDeleteFilters(onTitle('secret'), old, key)).toBe(true);
+		expect(matchesDeleteFilters(onTitle('other'), old, key)).toBe(true);
+		expect(matchesDeleteFilters(onTitle('zzz', 'gt'), old, key)).toBe(true);
+		expect(matchesDeleteFilters([f({ column: 'id', value: '7' })], old, key)).toBe(true);
+		expect(matchesDeleteFilters([f({ column: 'id', value: '8' })], old, key)).toBe(false);
+		// RLS off: the old row's columns decide; columns it does not carry pass.
+		expect(matchesDeleteFilters(onTitle('other'), old, null)).toBe(false);
+		expect(matchesDeleteFilters(onTitle('secret'), old, null)).toBe(true);
+		expect(matchesDeleteFilters([f({ column: 'user_id', value: 'x' })], old, null)).toBe(true);
 	});
 });

@@ -4,23 +4,14 @@
  * its error texts; evaluation happens here in memory on the canonical text of each value (the
  * database canonicalizes the filter value at subscribe time, see ./validate.ts), so equality is a
  * string comparison and an `eq` filter can be an index key.
+ *
+ * Only the operators Supabase documents for postgres_changes exist: eq, neq, lt, lte, gt, gte and
+ * in. Pattern operators (like, ilike, match, imatch) are refused at subscribe time with Supabase's
+ * "unsupported operator" text: a pattern from a client would be evaluated on every change, on the
+ * event loop, before RLS (a denial of service). Every filter costs one comparison per change.
  */
 
-export const FILTER_OPS = [
-	'eq',
-	'neq',
-	'lt',
-	'lte',
-	'gt',
-	'gte',
-	'in',
-	'like',
-	'ilike',
-	'is',
-	'match',
-	'imatch',
-	'isdistinct'
-] as const;
+export const FILTER_OPS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in'] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
 
 /** A filter as parsed from the client's string (value of `in` already as an array literal "{a,b}"). */
@@ -47,7 +38,8 @@ export function inspectFilters(filters: ParsedFilter[]): string {
 	return `[${filters.map((f) => `{${inspectString(f.column)}, ${inspectString(f.op)}, ${inspectString(f.value)}, ${f.negate}}`).join(', ')}]`;
 }
 
-function splitTopLevel(filter: string): string[] {
+/** Splits on top-level commas; stops once there are more than `max` parts (the caller refuses). */
+function splitTopLevel(filter: string, max: number): string[] {
 	const parts: string[] = [];
 	let current = '';
 	let depth = 0;
@@ -71,6 +63,7 @@ function splitTopLevel(filter: string): string[] {
 		else if (c === ')') depth = Math.max(0, depth - 1);
 		else if (c === ',' && depth === 0) {
 			parts.push(current);
+			if (parts.length > max) return parts;
 			current = '';
 			prev = '';
 			continue;
@@ -119,12 +112,22 @@ function parseSegment(segment: string): ParsedFilter {
 	return { column, op: op as FilterOp, value: unquote(value), negate };
 }
 
-/** Parses a binding's filter string; throws FilterParseError with Supabase's reason text. */
-export function parseFilters(filter: string | undefined): ParsedFilter[] {
+/** Comma-ANDed filters one binding may carry unless the caller says otherwise. */
+export const DEFAULT_MAX_FILTERS = 10;
+
+/**
+ * Parses a binding's filter string; throws FilterParseError with Supabase's reason text, or with
+ * ours when the binding ANDs more than `maxFilters` filters.
+ */
+export function parseFilters(filter: string | undefined, maxFilters = DEFAULT_MAX_FILTERS): ParsedFilter[] {
 	if (filter === undefined) return [];
 	const trimmed = filter.trim();
 	if (trimmed === '') return [];
-	return splitTopLevel(trimmed).map(parseSegment);
+	const segments = splitTopLevel(trimmed, maxFilters);
+	if (segments.length > maxFilters) {
+		throw new FilterParseError(`too many filters in one binding. Maximum ${maxFilters}`);
+	}
+	return segments.map(parseSegment);
 }
 
 /** A filter ready to evaluate: values canonicalized by the database, the column's kind known. */
@@ -132,14 +135,10 @@ export interface CompiledFilter {
 	column: string;
 	op: FilterOp;
 	negate: boolean;
-	/** Canonical text of the value (eq, neq, lt..gte, isdistinct); null for SQL NULL. */
+	/** Canonical text of the value (eq, neq, lt..gte); null for SQL NULL. */
 	value: string | null;
 	/** Canonical texts of an `in` list. */
 	values?: Set<string>;
-	/** like / ilike / match / imatch. */
-	pattern?: RegExp;
-	/** `is` keyword. */
-	keyword?: 'null' | 'true' | 'false' | 'unknown';
 	/** Compare as numbers rather than as text. */
 	numeric: boolean;
 }
@@ -155,19 +154,6 @@ function compare(a: string, b: string, numeric: boolean): number {
 
 /** SQL three-valued result of one filter on a column's canonical text (null = SQL NULL). */
 function evaluateOne(f: CompiledFilter, v: string | null): boolean | null {
-	if (f.op === 'is') {
-		const r =
-			f.keyword === 'null' || f.keyword === 'unknown'
-				? v === null
-				: f.keyword === 'true'
-					? v === 't'
-					: v === 'f';
-		return f.negate ? !r : r;
-	}
-	if (f.op === 'isdistinct') {
-		const r = v !== f.value;
-		return f.negate ? !r : r;
-	}
 	if (v === null) return null;
 	let r: boolean | null;
 	switch (f.op) {
@@ -192,8 +178,6 @@ function evaluateOne(f: CompiledFilter, v: string | null): boolean | null {
 		case 'in':
 			r = f.values?.has(v) ?? false;
 			break;
-		default:
-			r = f.pattern ? f.pattern.test(v) : null;
 	}
 	if (r === null) return null;
 	return f.negate ? !r : r;
@@ -211,19 +195,43 @@ export function matchesFilters(filters: CompiledFilter[], row: Map<string, strin
 	return true;
 }
 
-/** SQL LIKE pattern (backslash escapes) as an anchored RegExp. */
-export function likeToRegExp(pattern: string, caseInsensitive: boolean): RegExp {
-	let source = '';
-	for (let i = 0; i < pattern.length; i++) {
-		const c = pattern[i];
-		if (c === '\\' && i + 1 < pattern.length) source += escapeRegExp(pattern[++i]);
-		else if (c === '%') source += '[\\s\\S]*';
-		else if (c === '_') source += '[\\s\\S]';
-		else source += escapeRegExp(c);
+/**
+ * Whether a DELETE reaches a filtered binding, as Supabase's apply_rls decides: filters are
+ * evaluated only on old-row columns that may discriminate, `keyColumns` (the primary key on a
+ * table with RLS, where a delete is not RLS-checked and must not tell a subscriber anything about
+ * other columns; null for every column the old row carries). A filter on any other column lets the
+ * delete through, so it cannot be used to probe a deleted row's values.
+ */
+export function matchesDeleteFilters(
+	filters: CompiledFilter[],
+	oldRow: Map<string, string | null>,
+	keyColumns: ReadonlySet<string> | null
+): boolean {
+	for (const f of filters) {
+		if ((keyColumns && !keyColumns.has(f.column)) || !oldRow.has(f.column)) continue;
+		if (evaluateOne(f, oldRow.get(f.column) ?? null) !== true) return false;
 	}
-	return new RegExp(`^${source}$`, caseInsensitive ? 'iu' : 'u');
+	return true;
 }
 
-function escapeRegExp(c: string): string {
-	return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/**
+ * How many elements an `in` list ("{a,b}" after parsing) holds, counted on its text (quotes and
+ * backslash escapes respected) so an oversized list is refused before the database casts it.
+ */
+export function countInValues(list: string): number {
+	const inner = list.slice(1, -1);
+	if (inner.trim() === '') return 0;
+	let count = 1;
+	let quoted = false;
+	let depth = 0;
+	for (let i = 0; i < inner.length; i++) {
+		const c = inner[i];
+		if (c === '\\') i++;
+		else if (c === '"') quoted = !quoted;
+		else if (quoted) continue;
+		else if (c === '{') depth++;
+		else if (c === '}') depth = Math.max(0, depth - 1);
+		else if (c === ',' && depth === 0) count++;
+	}
+	return count;
 }

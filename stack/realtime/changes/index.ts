@@ -14,8 +14,13 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StackContext } from '../../context.ts';
+import { isConnectionError } from '../../db/errors.ts';
 import {
 	ChangesError,
+	ChangesUnavailable,
+	STREAM_TEXTS,
+	type StreamStatus,
+	type StreamStatusListener,
 	type ChangeBinding,
 	type ChangeSubscription,
 	type ChangesEngine,
@@ -35,6 +40,7 @@ import { Registry, type ChangeType, type Entry, type Subscriber } from './regist
 import { PUBLICATIONS, ReplicationStream } from './replication.ts';
 import { TypeCache } from './types.ts';
 import { resolveBinding, SubscribeError, type ResolvedBinding } from './validate.ts';
+import { SUBSCRIBED_TO_POSTGRES } from '../constants.ts';
 
 type MessageListener = Parameters<ChangesEngine['onMessage']>[0];
 /** A change waiting for authorization. */
@@ -74,17 +80,34 @@ class Engine implements ChangesEngine {
 	private session = 0;
 	private nextId = 1;
 	private closed = false;
+	/** End of the last transaction handed to the sockets: a resumed stream skips what is before it. */
+	private delivered = 0n;
+	/** Inside a transaction that was delivered before (a replay after reconnecting). */
+	private skipping = false;
+	private readonly statusListeners = new Set<StreamStatusListener>();
 
 	constructor(private readonly ctx: StackContext) {
 		this.types = new TypeCache(ctx.pool);
 		this.authorizer = new Authorizer(ctx, this.types);
+		const { slotName, slotMaxLagBytes } = ctx.config.realtime;
 		this.stream = new ReplicationStream({
 			dbUrl: ctx.config.dbUrl,
 			log: ctx.log,
+			slotName,
+			maxLagBytes: slotMaxLagBytes,
+			slotInfo: () => this.slotInfo(),
+			dropSlot: async () => {
+				await ctx.pool.query('select pg_drop_replication_slot($1)', [slotName]);
+			},
 			publications: () => this.ensurePublications(),
 			currentPublications: () => this.existingPublications(),
+			idle: () => this.queue.length === 0 && !this.draining,
+			onState: (state, gap) => this.streamState(state, gap),
 			onMessage: (message, session) => {
 				if (session !== this.session) {
+					// What an earlier session left undelivered is replayed by this one: drop it.
+					this.queue.length = 0;
+					this.skipping = false;
 					// DDL may have happened while no stream was running (or the database was rebuilt).
 					this.session = session;
 					this.queue.push({ message: { tag: 'message', prefix: NEW_SESSION, content: '' }, session });
@@ -93,6 +116,52 @@ class Engine implements ChangesEngine {
 				void this.drain();
 			}
 		});
+	}
+
+	get streaming(): boolean {
+		return this.stream.isReady;
+	}
+
+	private async slotInfo() {
+		const { rows } = await this.ctx.pool.query<{
+			active_pid: number | null;
+			lag: string | null;
+			wal_status: string | null;
+			plugin: string | null;
+		}>(
+			`select active_pid, wal_status, plugin,
+			        pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), confirmed_flush_lsn)::text as lag
+			   from pg_catalog.pg_replication_slots
+			  where slot_name = $1 and database = current_database()`,
+			[this.ctx.config.realtime.slotName]
+		);
+		const row = rows[0];
+		if (!row) return null;
+		return {
+			activePid: row.active_pid,
+			walStatus: row.wal_status,
+			plugin: row.plugin,
+			lagBytes: Number(row.lag ?? 0)
+		};
+	}
+
+	/** Tells every subscriber what happened to the stream, as Supabase's postgres_changes system messages. */
+	private streamState(state: 'up' | 'down', gap: boolean): void {
+		const say = (status: StreamStatus) => {
+			for (const listener of this.statusListeners) {
+				try {
+					listener(status);
+				} catch (error) {
+					this.ctx.log.error(`realtime changes: status listener failed: ${(error as Error).message}`);
+				}
+			}
+		};
+		if (state === 'down') return say({ status: 'error', message: STREAM_TEXTS.unavailable });
+		// (WAL positions only grow in a cluster, so `delivered` stays valid for a recreated slot.)
+		if (gap) {
+			say({ status: 'error', message: STREAM_TEXTS.gap });
+		}
+		say({ status: 'ok', message: SUBSCRIBED_TO_POSTGRES });
 	}
 
 	async start(): Promise<void> {
@@ -162,14 +231,19 @@ class Engine implements ChangesEngine {
 	async subscribe(
 		bindings: ChangeBinding[],
 		auth: SubscriberClaims,
-		deliver: DeliverChange
+		deliver: DeliverChange,
+		onStatus?: StreamStatusListener
 	): Promise<ChangeSubscription> {
 		if (this.closed) throw new ChangesError('Realtime was shut down');
-		await this.stream.whenReady(5_000);
+		// While the database is away the join is refused; the client rejoins with backoff.
+		if (this.ctx.db?.state === 'down' || !(await this.stream.whenReady(5_000))) {
+			throw new ChangesUnavailable(STREAM_TEXTS.unavailable);
+		}
 		const subscriber: Subscriber = { auth, claimsJson: JSON.stringify(auth.claims), deliver };
 		const resolved = await this.resolveAll(bindings, auth.role);
 		let entries: Entry[] = resolved.map((binding) => ({ id: this.nextId++, subscriber, binding }));
 		for (const entry of entries) this.registry.add(entry);
+		if (onStatus) this.statusListeners.add(onStatus);
 		let open = true;
 		return {
 			ids: entries.map((e) => e.id),
@@ -187,6 +261,7 @@ class Engine implements ChangesEngine {
 			},
 			close: () => {
 				open = false;
+				if (onStatus) this.statusListeners.delete(onStatus);
 				for (const entry of entries) this.registry.remove(entry);
 			}
 		};
@@ -195,14 +270,22 @@ class Engine implements ChangesEngine {
 	private async resolveAll(bindings: ChangeBinding[], role: string): Promise<ResolvedBinding[]> {
 		const resolved: ResolvedBinding[] = [];
 		try {
-			for (const binding of bindings) resolved.push(await resolveBinding(this.ctx.pool, binding, role));
+			const { maxFiltersPerBinding } = this.ctx.config.realtime;
+			for (const binding of bindings) {
+				resolved.push(await resolveBinding(this.ctx.pool, binding, role, maxFiltersPerBinding));
+			}
 		} catch (error) {
 			if (error instanceof SubscribeError) throw new ChangesError(error.message);
+			if (isConnectionError(error)) throw new ChangesUnavailable(STREAM_TEXTS.unavailable);
 			throw new ChangesError(
 				`Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: ${(error as Error).message}`
 			);
 		}
 		return resolved;
+	}
+
+	replicationReady(timeoutMs: number): Promise<boolean> {
+		return this.stream.whenReady(timeoutMs);
 	}
 
 	onMessage(listener: MessageListener): void {
@@ -225,8 +308,18 @@ class Engine implements ChangesEngine {
 		this.draining = true;
 		try {
 			while (!this.closed && this.queue.length > 0) {
-				const batch = await this.nextBatch();
-				if (batch.length > 0) await this.authorizeAndSend(batch);
+				const { batch, commitEnd } = await this.nextBatch();
+				if (batch.length > 0 && !(await this.authorizeAndSend(batch))) {
+					// The database went away mid-batch: nothing of it was sent; the next session replays it.
+					this.queue.length = 0;
+					this.stream.restart();
+					break;
+				}
+				// Handed to the sockets: the slot may move past these transactions.
+				if (commitEnd > this.delivered) {
+					this.delivered = commitEnd;
+					this.stream.confirm(commitEnd);
+				}
 			}
 		} catch (error) {
 			this.ctx.log.error(`realtime changes: ${(error as Error).stack ?? error}`);
@@ -242,11 +335,16 @@ class Engine implements ChangesEngine {
 	 * the way. Stops before DDL, a new session or a table's (re)definition when it holds changes
 	 * already: the changes before such a point must be authorized with what was known before it.
 	 */
-	private async nextBatch(): Promise<Pending[]> {
+	private async nextBatch(): Promise<{ batch: Pending[]; commitEnd: bigint }> {
 		const batch: Pending[] = [];
+		let commitEnd = 0n;
 		while (batch.length < MAX_BATCH && !this.closed) {
 			const message = this.queue[0]?.message;
 			if (!message) break;
+			if (this.skipping && message.tag !== 'commit' && message.tag !== 'relation') {
+				this.queue.shift();
+				continue;
+			}
 			const barrier =
 				message.tag === 'relation' ||
 				(message.tag === 'message' && (message.prefix === CATALOG_MESSAGE || message.prefix === NEW_SESSION));
@@ -256,6 +354,12 @@ class Engine implements ChangesEngine {
 				case 'begin':
 					this.commitTime = message.commitTime;
 					this.xid = message.xid;
+					// Replayed after a reconnect, but already delivered before it.
+					this.skipping = message.finalLsn < this.delivered;
+					break;
+				case 'commit':
+					if (this.skipping) this.skipping = false;
+					else if (message.endLsn > commitEnd) commitEnd = message.endLsn;
 					break;
 				case 'message':
 					if (!barrier) break;
@@ -282,13 +386,23 @@ class Engine implements ChangesEngine {
 					break;
 			}
 		}
-		return batch;
+		return { batch, commitEnd };
 	}
 
-	/** Authorizes the batch's changes in one round trip, then sends everything in stream order. */
-	private async authorizeAndSend(batch: Pending[]): Promise<void> {
+	/**
+	 * Authorizes the batch's changes in one round trip, then sends everything in stream order.
+	 * Returns false, having sent nothing, when the database could not be reached.
+	 */
+	private async authorizeAndSend(batch: Pending[]): Promise<boolean> {
 		const changes = batch.filter((p): p is RoutedChange => !('send' in p));
-		const decided = changes.length > 0 ? await this.authorizer.decideAll(changes) : [];
+		let decided: Awaited<ReturnType<Authorizer['decideAll']>>;
+		try {
+			decided = changes.length > 0 ? await this.authorizer.decideAll(changes) : [];
+		} catch (error) {
+			if (isConnectionError(error)) return false;
+			throw error;
+		}
+		if (decided.some((d) => d instanceof Error && isConnectionError(d))) return false;
 		let next = 0;
 		for (const pending of batch) {
 			if ('send' in pending) {
@@ -315,6 +429,7 @@ class Engine implements ChangesEngine {
 					`${Date.now() - pending.commitTime.getTime()} ms after commit`
 			);
 		}
+		return true;
 	}
 
 	/** Matches a change to bindings now (in stream order); what it needs before it can be sent. */

@@ -28,8 +28,8 @@ export type TupleValue = string | null | typeof UNCHANGED_TOAST;
 export type Tuple = TupleValue[];
 
 export type PgoutputMessage =
-	| { tag: 'begin'; commitTime: bigint; xid: number }
-	| { tag: 'commit'; commitTime: bigint }
+	| { tag: 'begin'; commitTime: bigint; xid: number; finalLsn: bigint }
+	| { tag: 'commit'; commitTime: bigint; commitLsn: bigint; endLsn: bigint }
 	| { tag: 'relation'; relation: Relation }
 	| { tag: 'insert'; relation: Relation; newTuple: Tuple }
 	| { tag: 'update'; relation: Relation; oldTuple: Tuple | null; oldIsKeyOnly: boolean; newTuple: Tuple }
@@ -93,15 +93,15 @@ export class PgoutputDecoder {
 		const tag = String.fromCharCode(r.u8());
 		switch (tag) {
 			case 'B': {
-				r.i64(); // final LSN
+				const finalLsn = r.i64(); // the commit record's position
 				const commitTime = r.i64();
-				return { tag: 'begin', commitTime, xid: r.u32() };
+				return { tag: 'begin', commitTime, xid: r.u32(), finalLsn };
 			}
 			case 'C': {
 				r.u8(); // flags
-				r.i64(); // commit LSN
-				r.i64(); // end LSN
-				return { tag: 'commit', commitTime: r.i64() };
+				const commitLsn = r.i64();
+				const endLsn = r.i64();
+				return { tag: 'commit', commitTime: r.i64(), commitLsn, endLsn };
 			}
 			case 'R': {
 				const oid = r.u32();

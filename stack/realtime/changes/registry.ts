@@ -84,20 +84,27 @@ export class Registry {
 
 	/**
 	 * Bindings whose event and filters accept a change. `row` holds the canonical text of the
-	 * columns the filters are evaluated on (the new row; the old row for DELETE).
+	 * columns the filters are evaluated on (the new row). A DELETE goes to every binding of the
+	 * table whose event fits: which filters may discriminate depends on the table's RLS, known only
+	 * once its metadata is loaded, so they are applied then (matchesDeleteFilters, ./authorize.ts).
 	 */
 	match(schema: string, table: string, type: ChangeType, row: Map<string, string | null>): Entry[] {
 		const key = tableKey(schema, table);
 		const out: Entry[] = [];
+		const isDelete = type === 'DELETE';
 		const consider = (entry: Entry, filters: CompiledFilter[] | undefined) => {
 			const event = entry.binding.event;
 			if (event !== '*' && event !== type) return;
-			if (filters === undefined || matchesFilters(filters, row)) out.push(entry);
+			if (isDelete || filters === undefined || matchesFilters(filters, row)) out.push(entry);
 		};
 		const index = this.tables.get(key);
 		if (index) {
 			for (const entry of index.plain) consider(entry, entry.binding.filtersByTable.get(key));
 			for (const [column, byValue] of index.eq) {
+				if (isDelete) {
+					for (const set of byValue.values()) for (const entry of set) consider(entry, undefined);
+					continue;
+				}
 				const value = row.get(column);
 				if (value == null) continue;
 				const set = byValue.get(value);

@@ -6,12 +6,12 @@
  * comparison against what pgoutput sends.
  */
 import type pg from 'pg';
-import type { ChangeBinding } from '../changes-api.ts';
+import type { ChangeBinding, ChangeEvent } from '../changes-api.ts';
 import {
+	countInValues,
 	FilterParseError,
 	inspectFilters,
 	inspectString,
-	likeToRegExp,
 	parseFilters,
 	type CompiledFilter,
 	type ParsedFilter
@@ -28,7 +28,7 @@ export const OUTPUT_SETTINGS: Record<string, string> = {
 };
 
 export interface ResolvedBinding {
-	event: ChangeBinding['event'];
+	event: ChangeEvent;
 	schema: string;
 	/** '*' for every table of the schema. */
 	table: string;
@@ -40,8 +40,13 @@ export interface ResolvedBinding {
 	select: string[] | null;
 }
 
-/** A binding as the client sent it: realtime-js 2.119 may add `select` (column names). */
-type RequestedBinding = ChangeBinding & { select?: unknown };
+/** A binding read as Supabase reads it. */
+interface NormalizedBinding {
+	event: ChangeEvent;
+	schema: string;
+	table?: string;
+	filter?: string;
+}
 
 export class SubscribeError extends Error {}
 
@@ -77,7 +82,7 @@ function postgrexMessage(error: unknown): string {
 
 /** "event: *, schema: public, table: x, filters: [], select: nil" as Supabase logs its params. */
 function paramsText(
-	b: ChangeBinding,
+	b: NormalizedBinding,
 	table: string,
 	filters: ParsedFilter[],
 	select: string[] | null
@@ -160,14 +165,6 @@ class Session {
 		}
 	}
 
-	async regex(f: ParsedFilter): Promise<void> {
-		try {
-			await this.pool.query(`select '' ~ $1`, [f.value]);
-		} catch (error) {
-			throw new RaiseException(`invalid regular expression for ${f.op} filter: ${(error as Error).message}`);
-		}
-	}
-
 	async release(): Promise<void> {
 		if (!this.client) return;
 		await this.client.query('rollback').catch(() => undefined);
@@ -176,14 +173,17 @@ class Session {
 	}
 }
 
+/** Supabase's limit on an `in` list, and its text. */
+const MAX_IN_VALUES = 100;
+const TOO_MANY_IN_VALUES = 'too many values for `in` filter. Maximum 100';
+
 const COMPARISON_SQL: Record<string, string> = {
 	eq: '=',
 	neq: '<>',
 	lt: '<',
 	lte: '<=',
 	gt: '>',
-	gte: '>=',
-	isdistinct: 'is distinct from'
+	gte: '>='
 };
 
 async function compileFilter(session: Session, f: ParsedFilter, col: ColumnInfo): Promise<CompiledFilter> {
@@ -194,41 +194,15 @@ async function compileFilter(session: Session, f: ParsedFilter, col: ColumnInfo)
 		value: null,
 		numeric: col.category === 'N'
 	};
-	const isText = col.category === 'S';
 	switch (f.op) {
 		case 'in': {
+			if (countInValues(f.value) > MAX_IN_VALUES) throw new RaiseException(TOO_MANY_IN_VALUES);
 			const values = await session.cast(`select unnest($1::${col.type}[])`, [f.value], col);
-			if (values.length > 100) throw new RaiseException('too many values for `in` filter. Maximum 100');
+			if (values.length > MAX_IN_VALUES) throw new RaiseException(TOO_MANY_IN_VALUES);
 			compiled.values = new Set(values.filter((v): v is string => v !== null));
 			if (!comparable(col)) await session.probe(f, col, '=');
 			break;
 		}
-		case 'is':
-			if (!['null', 'true', 'false', 'unknown'].includes(f.value)) {
-				throw new RaiseException('invalid value for is filter: must be null, true, false, or unknown');
-			}
-			if (f.value !== 'null' && col.typname !== 'bool') {
-				throw new RaiseException(`is ${f.value} filter requires a boolean column, got ${col.type}`);
-			}
-			compiled.keyword = f.value as CompiledFilter['keyword'];
-			break;
-		case 'like':
-		case 'ilike':
-			if (!isText) await session.probe(f, col, f.op);
-			compiled.pattern = likeToRegExp(f.value, f.op === 'ilike');
-			break;
-		case 'match':
-		case 'imatch':
-			await session.regex(f);
-			if (!isText) await session.probe(f, col, f.op === 'match' ? '~' : '~*');
-			try {
-				compiled.pattern = new RegExp(f.value, f.op === 'imatch' ? 'iu' : 'u');
-			} catch (error) {
-				throw new RaiseException(
-					`invalid regular expression for ${f.op} filter: ${(error as Error).message}`
-				);
-			}
-			break;
 		default:
 			compiled.value = (await session.cast(`select $1::${col.type}`, [f.value], col))[0] ?? null;
 			if (!comparable(col)) await session.probe(f, col, COMPARISON_SQL[f.op]);
@@ -245,7 +219,7 @@ interface TableRow {
 }
 
 /** As Supabase reads a binding: unknown events mean '*', a table without schema is in public. */
-function normalize(b: ChangeBinding): ChangeBinding {
+function normalize(b: ChangeBinding): NormalizedBinding {
 	const upper = typeof b.event === 'string' ? b.event.toUpperCase() : '*';
 	const event = upper === 'INSERT' || upper === 'UPDATE' || upper === 'DELETE' ? upper : '*';
 	const table = typeof b.table === 'string' && b.table !== '' ? b.table : undefined;
@@ -257,15 +231,16 @@ function normalize(b: ChangeBinding): ChangeBinding {
 /** Validates one binding for a role; throws SubscribeError with Supabase's system message text. */
 export async function resolveBinding(
 	pool: pg.Pool,
-	requested: RequestedBinding,
-	role: string
+	requested: ChangeBinding,
+	role: string,
+	maxFilters?: number
 ): Promise<ResolvedBinding> {
 	const binding = normalize(requested);
 	const table = binding.table ?? '*';
 	const select = parseSelect(requested.select);
 	let parsed: ParsedFilter[];
 	try {
-		parsed = binding.table === undefined ? [] : parseFilters(binding.filter);
+		parsed = binding.table === undefined ? [] : parseFilters(binding.filter, maxFilters);
 	} catch (error) {
 		if (error instanceof FilterParseError)
 			throw new SubscribeError(`Error parsing \`filter\` params: ${error.message}`);

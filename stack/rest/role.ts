@@ -12,6 +12,7 @@ import {
 	type JwtClaims
 } from '../keys.ts';
 import { jwtError, RestError } from './errors.ts';
+import { Lru } from './lru.ts';
 
 /** The roles the API may switch to (Supabase's authenticator is granted exactly these). */
 export const API_ROLES: ReadonlySet<string> = new Set(['anon', 'authenticated', 'service_role']);
@@ -35,11 +36,12 @@ function jwtFailure(error: JwtError, token: string): RestError {
 
 /**
  * Verified tokens by their text: a user's token is presented on every request for up to an hour,
- * and HMAC verification through WebCrypto is the costliest step of a small request.
+ * and signature verification is the costliest step of a small request. Bounded, least recently
+ * used first out; an entry is used only until the token's own `exp`.
  */
-const verified = new Map<string, JwtClaims>();
-const VERIFIED_LIMIT = 1000;
+const verified = new Lru<string, JwtClaims>(1000);
 
+/** The one place a REST request's JWT is verified. */
 async function verifiedClaims(token: string, secret: string): Promise<JwtClaims> {
 	const key = `${secret}\u0000${token}`;
 	const hit = verified.get(key);
@@ -52,7 +54,6 @@ async function verifiedClaims(token: string, secret: string): Promise<JwtClaims>
 		if (error instanceof JwtError) throw jwtFailure(error, token);
 		throw error;
 	}
-	if (verified.size >= VERIFIED_LIMIT) verified.delete(verified.keys().next().value as string);
 	verified.set(key, claims);
 	return claims;
 }

@@ -4,10 +4,10 @@
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeSql, eventually, serviceClient, signedIn, sql } from '../../../tests/helpers';
+import { closeSql, eventually, serviceClient, signedIn, sql } from './helpers';
 import { Connection } from '$lib/connection.svelte';
-import { Inbox } from './inbox.svelte';
-import { countUnread, fetchPage } from './query';
+import { Inbox } from '$lib/inbox/inbox.svelte';
+import { countUnread, fetchPage } from '$lib/inbox/query';
 
 const VIEW = { tab: 'all' as const, category: null, query: '' };
 
