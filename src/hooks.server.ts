@@ -3,6 +3,7 @@ import { redirect, type Handle, type RequestEvent } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import type { Database } from '$lib/database.types';
 import { publicSettings, serverRealtime } from '$lib/env';
+import { securityHeaders } from '$lib/server/headers';
 
 function forwardedFor(event: RequestEvent): Record<string, string> {
 	try {
@@ -72,4 +73,4 @@ const authGuard: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(supabase, authGuard);
+export const handle = sequence(securityHeaders, supabase, authGuard);

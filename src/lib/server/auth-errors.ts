@@ -33,9 +33,3 @@ export function explainAuthError(error: Pick<AuthError, 'code' | 'status' | 'mes
 	}
 	return { field: 'form', message: 'Something went wrong. Check what you typed and try again.' };
 }
-
-/** Only same-site paths are followed after sign-in, never another host. */
-export function safeRedirect(target: string | null): string {
-	if (!target || !target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) return '/';
-	return target;
-}

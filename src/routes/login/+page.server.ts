@@ -1,5 +1,6 @@
 import { fail, redirect } from '@sveltejs/kit';
-import { explainAuthError, safeRedirect } from '$lib/server/auth-errors';
+import { safeRedirect } from '$lib/redirect';
+import { explainAuthError } from '$lib/server/auth-errors';
 import type { Actions } from './$types';
 
 export const actions: Actions = {
