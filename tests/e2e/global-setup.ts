@@ -73,8 +73,12 @@ export default async function globalSetup() {
 			}
 			return;
 		}
-		if (req.method === 'POST' && req.url === '/restart') {
-			stack.restart().then(
+		// POST /restart?jwt_expiry=N restarts it with access tokens that last N seconds (until the next
+		// plain restart), for the token-expiry test.
+		const url = new URL(req.url ?? '/', 'http://control');
+		if (req.method === 'POST' && url.pathname === '/restart') {
+			const expiry = url.searchParams.get('jwt_expiry');
+			stack.restart(expiry ? { STACK_JWT_EXPIRY: expiry } : undefined).then(
 				() => res.writeHead(204).end(),
 				(error: unknown) => res.writeHead(500).end(String(error))
 			);

@@ -12,15 +12,18 @@ export interface TestStack {
 	env: Record<string, string>;
 	/** Stops the stack (if running) and deletes its data folder. */
 	dispose(): Promise<void>;
-	/** Stops and starts the same stack again (same ports and data): a server restart. */
-	restart(): Promise<void>;
+	/**
+	 * Stops and starts the same stack again (same ports and data): a server restart. `changes`
+	 * overrides settings for this run only (a later plain restart goes back to the first ones).
+	 */
+	restart(changes?: Record<string, string>): Promise<void>;
 }
 
 export async function startTestStack(extraEnv: Record<string, string> = {}): Promise<TestStack> {
 	const dir = tempStackDir();
 	const dbPort = await getPort({ host: '127.0.0.1' });
 	const apiPort = await getPort({ host: '127.0.0.1', exclude: [dbPort] });
-	const config = loadConfig({
+	const settings = {
 		...process.env,
 		STACK_DIR: dir,
 		STACK_DB_PORT: String(dbPort),
@@ -31,7 +34,8 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
 		STACK_AUTH_RATE_LIMIT_SIGN_IN: process.env.STACK_AUTH_RATE_LIMIT_SIGN_IN ?? '100000',
 		STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH: process.env.STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH ?? '100000',
 		...extraEnv
-	});
+	};
+	const config = loadConfig(settings);
 	let stack = await startStack(config);
 	const env = {
 		SUPABASE_URL: stack.url,
@@ -48,10 +52,10 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
 			return stack;
 		},
 		env,
-		async restart() {
+		async restart(changes) {
 			if (running) await stack.stop();
 			running = false;
-			stack = await startStack(config);
+			stack = await startStack(changes ? loadConfig({ ...settings, ...changes }) : config);
 			running = true;
 		},
 		async dispose() {
