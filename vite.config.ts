@@ -24,7 +24,6 @@ export default defineConfig({
 				test: {
 					name: 'stack',
 					include: ['tests/**/*.test.ts'],
-					exclude: ['tests/e2e/**', 'node_modules/**'],
 					globalSetup: ['tests/setup/global.ts'],
 					// The files share one stack; run them one after another on these 2-core machines.
 					fileParallelism: false
