@@ -158,11 +158,14 @@ async function main(): Promise<void> {
 		`\nsoak done: errors ${errors}; delivered ${delivered} of ${expected} expected (${((100 * delivered) / expected).toFixed(2)} %); ` +
 			`RSS ${rssAfterWarmup.toFixed(0)} MB after warm-up -> ${rssEnd.toFixed(0)} MB (${((100 * (rssEnd - rssAfterWarmup)) / rssAfterWarmup).toFixed(1)} %)`
 	);
+	// The verdict is taken now: stopping the stack under 2,000 clients fails their pushes, which
+	// would count as errors after the run.
+	const passed = errors === 0 && delivered >= expected;
 	await db.end();
 	stack.kill('SIGINT');
 	await new Promise((resolve) => stack.once('exit', resolve));
 	await rm(dir, { recursive: true, force: true });
-	process.exit(errors === 0 && delivered >= expected ? 0 : 1);
+	process.exit(passed ? 0 : 1);
 }
 
 main().catch((error: unknown) => {
