@@ -12,11 +12,8 @@ export interface TestStack {
 	env: Record<string, string>;
 	/** Stops the stack (if running) and deletes its data folder. */
 	dispose(): Promise<void>;
-	/**
-	 * Stops and starts the same stack again (same ports and data): a server restart. `changes`
-	 * overrides settings for this run only (a later plain restart goes back to the first ones).
-	 */
-	restart(changes?: Record<string, string>): Promise<void>;
+	/** Stops and starts the same stack again (same ports, data and settings): a server restart. */
+	restart(): Promise<void>;
 }
 
 export async function startTestStack(extraEnv: Record<string, string> = {}): Promise<TestStack> {
@@ -52,10 +49,10 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
 			return stack;
 		},
 		env,
-		async restart(changes) {
+		async restart() {
 			if (running) await stack.stop();
 			running = false;
-			stack = await startStack(changes ? loadConfig({ ...settings, ...changes }) : config);
+			stack = await startStack(config);
 			running = true;
 		},
 		async dispose() {
