@@ -80,24 +80,25 @@ export async function startStack(
 	});
 	const ctx: StackContext = { config, pool, log, db: supervisor };
 
-	const closers: Array<() => Promise<void>> = [];
+	let rest: Awaited<ReturnType<typeof createRest>> | undefined;
+	let realtime: Awaited<ReturnType<typeof createRealtime>> | undefined;
 	let server: Server | undefined;
 	try {
 		const auth = createAuth(ctx);
-		const rest = await createRest(ctx);
-		closers.push(() => rest.close());
-		const realtime = await createRealtime(ctx);
-		closers.push(() => realtime.close(config.shutdownGraceMs));
+		rest = await createRest(ctx);
+		realtime = await createRealtime(ctx);
 		const services = { auth, rest: rest.app, realtime };
 		server = await createGatewayServer(createGatewayApp(ctx, services), services, config);
 		await listen(server, config.host, config.apiPort);
 	} catch (error) {
-		for (const close of closers.reverse()) await close().catch(() => undefined);
+		await realtime?.close().catch(() => undefined);
+		await rest?.close().catch(() => undefined);
 		await pool.end().catch(() => undefined);
 		await db.cluster.stop();
 		throw error;
 	}
 	supervisor.start();
+	const running = { server, rest, realtime };
 
 	let stopping: Promise<void> | undefined;
 	const stop = () =>
@@ -105,13 +106,17 @@ export async function startStack(
 			stopRequested = true;
 			supervisor.stop();
 			await supervisor.settled();
-			// No new connections; requests under way finish (bounded), idle keep-alive sockets go now.
-			const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
-			server!.closeIdleConnections();
-			const grace = setTimeout(() => server!.closeAllConnections(), config.shutdownGraceMs);
-			for (const close of closers.reverse()) await close().catch((e) => log.warn(`shutdown: ${e}`));
+			// No new connections; idle keep-alive sockets go now. Realtime flushes the frames it has
+			// handed to each socket (bounded), then cuts the sockets (which would keep the server open).
+			const closed = new Promise<void>((resolve) => running.server.close(() => resolve()));
+			running.server.closeIdleConnections();
+			const grace = setTimeout(() => running.server.closeAllConnections(), config.shutdownGraceMs);
+			await running.realtime.close(config.shutdownGraceMs).catch((e) => log.warn(`shutdown: ${e}`));
+			// Requests under way (one still uploading its body, too) finish with their real answer
+			// while the pools and Postgres are still there; only then do those close.
 			await closed;
 			clearTimeout(grace);
+			await running.rest.close().catch((e) => log.warn(`shutdown: ${e}`));
 			await pool.end().catch(() => undefined);
 			// Fast shutdown: sessions end, a checkpoint makes every committed write durable.
 			await db.cluster.stop();
