@@ -22,7 +22,7 @@
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, closeSql, signedIn, sql, testEnv, type Client } from './helpers.ts';
+import { client, closeSql, eventually, signedIn, sql, testEnv, type Client } from './helpers.ts';
 
 type Actor = 'anon' | 'alice' | 'bob' | 'service';
 const ACTORS: Actor[] = ['anon', 'alice', 'bob', 'service'];
@@ -363,22 +363,14 @@ async function send(actor: Actor, kind: Kind): Promise<Outcome> {
 			`the receiver's sentinel on ${kind.name}`
 		);
 		if (ack !== 'ok') throw new Error(`the receiver's sentinel was refused: ${ack}`);
-		await withTimeout(
-			new Promise<void>((resolve) => {
-				const check = () => (heard.includes('sentinel') ? resolve() : setTimeout(check, 10));
-				check();
-			}),
-			`the sentinel arriving on ${kind.name}`
-		);
+		await eventually(() => heard.includes('sentinel'), 10_000, `the sentinel arriving on ${kind.name}`);
 		// A relayed probe that the receiver's socket had not delivered before the sentinel: its ack
 		// came back, so it is on its way.
 		const status = await Promise.race([acked, Promise.resolve('pending')]);
 		if (!heard.includes(probe) && status === 'ok')
-			await withTimeout(
-				new Promise<void>((resolve) => {
-					const check = () => (heard.includes(probe) ? resolve() : setTimeout(check, 10));
-					check();
-				}),
+			await eventually(
+				() => heard.includes(probe),
+				10_000,
 				`the acknowledged probe arriving on ${kind.name}`
 			);
 		return heard.includes(probe) ? 'allowed' : 'denied';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertNotification, signedInOn } from './helpers.ts';
+import { eventually, insertNotification, signedInOn } from './helpers.ts';
 import { startTestStack, type TestStack } from './setup/stack.ts';
 
 let test: TestStack;
@@ -30,19 +30,6 @@ afterAll(async () => {
 	await test?.dispose();
 });
 
-/** Polls `check` every 50 ms until it holds; fails with `what` after timeoutMs. */
-async function until(
-	check: () => boolean | Promise<boolean>,
-	what: string,
-	timeoutMs = 20_000
-): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await check())) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
-}
-
 function postmasterPid(): number {
 	const file = path.join(test.stack.config.dir, 'db', 'postmaster.pid');
 	return Number(readFileSync(file, 'utf8').split('\n')[0]);
@@ -50,12 +37,13 @@ function postmasterPid(): number {
 
 /** An insert that retries while the database is restarting: returns once it is committed. */
 async function insertCommitted(title: string): Promise<void> {
-	await until(
+	await eventually(
 		() =>
 			insertNotification(test.env.SUPABASE_DB_URL, alice, title).then(
 				() => true,
 				() => false
 			),
+		20_000,
 		`the insert of "${title}" to commit`
 	);
 }
@@ -88,17 +76,25 @@ async function watch(name: string): Promise<Watch> {
 			if (payload.extension === 'postgres_changes') w.system.push(`${payload.status}: ${payload.message}`);
 		});
 	w.channel.subscribe((status) => void w.statuses.push(status));
-	await until(() => w.system.includes('ok: Subscribed to PostgreSQL'), `${name} to be subscribed`);
+	await eventually(
+		() => w.system.includes('ok: Subscribed to PostgreSQL'),
+		20_000,
+		`${name} to be subscribed`
+	);
 	return w;
 }
 
 /** Every title arrived live exactly once. */
 async function expectExactlyOnce(w: Watch, titles: string[]): Promise<void> {
-	await until(() => titles.every((t) => w.live.includes(t)), `all of ${titles.join(', ')} to arrive`);
+	await eventually(
+		() => titles.every((t) => w.live.includes(t)),
+		20_000,
+		`all of ${titles.join(', ')} to arrive`
+	);
 	// A sentinel after them proves nothing else (a duplicate) is still on its way.
 	const sentinel = `sentinel ${Math.random()}`;
 	await insertCommitted(sentinel);
-	await until(() => w.live.includes(sentinel), 'the sentinel to arrive');
+	await eventually(() => w.live.includes(sentinel), 20_000, 'the sentinel to arrive');
 	for (const title of titles)
 		expect(
 			w.live.filter((t) => t === title),
@@ -116,8 +112,9 @@ describe('faults under a live subscriber', () => {
 		process.kill(pid, 'SIGKILL');
 		// Committed as soon as Postgres is back, while the changes stream is still reconnecting.
 		for (const t of titles('kill during')) await insertCommitted(t);
-		await until(
+		await eventually(
 			() => w.system.at(-1) === 'ok: Subscribed to PostgreSQL' && w.system.length >= 3,
+			20_000,
 			'system ok again'
 		);
 		for (const t of titles('kill after')) await insertCommitted(t);
@@ -136,7 +133,11 @@ describe('faults under a live subscriber', () => {
 	it('the replication connection is terminated: the stream resumes from its slot', async () => {
 		const w = await watch('terminate');
 		for (const t of titles('walsender before')) await insertCommitted(t);
-		await until(() => titles('walsender before').every((t) => w.live.includes(t)), 'the first inserts');
+		await eventually(
+			() => titles('walsender before').every((t) => w.live.includes(t)),
+			20_000,
+			'the first inserts'
+		);
 		const db = new pg.Client({ connectionString: test.env.SUPABASE_DB_URL });
 		await db.connect();
 		try {
@@ -154,8 +155,9 @@ describe('faults under a live subscriber', () => {
 		} finally {
 			await db.end();
 		}
-		await until(
+		await eventually(
 			() => w.system.at(-1) === 'ok: Subscribed to PostgreSQL' && w.system.length >= 3,
+			20_000,
 			'system ok again'
 		);
 		for (const t of titles('walsender after')) await insertCommitted(t);
@@ -177,7 +179,7 @@ describe('faults under a live subscriber', () => {
 		const pid = postmasterPid();
 		process.kill(pid, 'SIGSTOP');
 		try {
-			await until(async () => (await health()).status === 503, '/health to answer 503');
+			await eventually(async () => (await health()).status === 503, 20_000, '/health to answer 503');
 			expect((await health()).body).toMatchObject({ status: 'degraded', db: 'down' });
 
 			const rest = await fetch(`${test.env.SUPABASE_URL}/rest/v1/notifications?select=id`, {
@@ -218,7 +220,11 @@ describe('faults under a live subscriber', () => {
 		} finally {
 			process.kill(pid, 'SIGCONT');
 		}
-		await until(async () => (await health(true)).status === 200, '/health?deep to answer 200 again');
+		await eventually(
+			async () => (await health(true)).status === 200,
+			20_000,
+			'/health?deep to answer 200 again'
+		);
 		for (const t of titles('unreachable after')) await insertCommitted(t);
 		await expectExactlyOnce(w, titles('unreachable after'));
 		await supabase.removeChannel(w.channel);
@@ -227,11 +233,16 @@ describe('faults under a live subscriber', () => {
 	it('the stack restarts: the slot outlives it, and a subscriber that rejoins catches up', async () => {
 		const w = await watch('restart');
 		for (const t of titles('restart before')) await insertCommitted(t);
-		await until(() => titles('restart before').every((t) => w.live.includes(t)), 'the first inserts');
+		await eventually(
+			() => titles('restart before').every((t) => w.live.includes(t)),
+			20_000,
+			'the first inserts'
+		);
 		const okBefore = w.system.length;
 		await test.restart();
-		await until(
+		await eventually(
 			() => w.system.length > okBefore && w.system.at(-1) === 'ok: Subscribed to PostgreSQL',
+			20_000,
 			'the rejoin'
 		);
 		for (const t of titles('restart after')) await insertCommitted(t);

@@ -182,18 +182,20 @@ export async function closeSql(): Promise<void> {
 }
 
 /**
- * The one polling helper: resolves with the first value `probe` returns that is not undefined,
- * polling until `ms` pass, then fails with `message` (say what never happened, and what was seen).
+ * The one polling helper: resolves with the first value `probe` returns that is neither undefined
+ * nor false (so a plain condition works too), polling until `ms` pass, then fails with `message`
+ * (say what never happened, and what was seen). Use it to wait for something to happen; to prove
+ * something did not happen, send a sentinel after it and wait for that.
  */
 export async function eventually<T>(
-	probe: () => Promise<T | undefined> | T | undefined,
+	probe: () => Promise<T | undefined | false> | T | undefined | false,
 	ms = 5000,
 	message: string | (() => string) = 'condition not met'
 ): Promise<T> {
 	const deadline = Date.now() + ms;
 	for (;;) {
 		const value = await probe();
-		if (value !== undefined) return value;
+		if (value !== undefined && value !== false) return value;
 		if (Date.now() > deadline) {
 			throw new Error(`${typeof message === 'function' ? message() : message} (waited ${ms} ms)`);
 		}

@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel } from '@supabase/supabase-js';
-import { SignJWT } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { client, type Client, clientPool, closeSql, sql, testEnv } from './helpers.ts';
+import { client, type Client, clientPool, closeSql, eventually, sql, testEnv } from './helpers.ts';
 
 const pool = clientPool();
 const cleanup: string[] = [];
@@ -98,11 +98,13 @@ describe('channel tokens', () => {
 		const channel = supabase.channel(`auth-${randomUUID()}`, { config: { broadcast: { self: true } } });
 		const watched = watch(channel);
 		await watched.subscribed;
+		const firstExpiry = decodeJwt(current.token).exp! * 1000;
 		current.token = await token(sub, 3600);
 		await supabase.realtime.setAuth();
-		// Nothing to await for "did not close": let the first token's expiry pass, then prove the
-		// channel still carries messages.
-		await new Promise((resolve) => setTimeout(resolve, 2500));
+		// The fault is time passing, so this waits on the clock (bounded by the token's 2 s): until the
+		// first token has expired and the server's timer for that moment has had its turn. Then a
+		// message through the channel proves it was not closed.
+		await eventually(() => Date.now() > firstExpiry + 500, 5000, 'the first token to expire');
 		const echo = new Promise((resolve) => channel.on('broadcast', { event: 'still-here' }, resolve));
 		await channel.send({ type: 'broadcast', event: 'still-here', payload: {} });
 		await echo;

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel, RealtimePostgresChangesPayload } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, closeSql, signedIn, sql } from './helpers.ts';
+import { client, closeSql, eventually, signedIn, sql } from './helpers.ts';
 
 type Row = Record<string, unknown>;
 type Change = RealtimePostgresChangesPayload<Row>;
@@ -62,14 +62,8 @@ function join(supabase: ReturnType<typeof client>, filters: Array<string | undef
 }
 
 /** Waits until `events` holds one matching `match`. */
-async function next(events: Change[], match: (e: Change) => boolean, what: string): Promise<Change> {
-	const deadline = Date.now() + 10_000;
-	for (;;) {
-		const found = events.find(match);
-		if (found) return found;
-		if (Date.now() > deadline) throw new Error(`${what}: no matching change within 10 s`);
-		await new Promise((r) => setTimeout(r, 20));
-	}
+function next(events: Change[], match: (e: Change) => boolean, what: string): Promise<Change> {
+	return eventually(() => events.find(match), 10_000, `${what}: no matching change`);
 }
 
 async function notify(userId: string, title: string): Promise<string> {

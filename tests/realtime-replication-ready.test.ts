@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { testEnv } from './helpers.ts';
+import { eventually, testEnv } from './helpers.ts';
 
 const sockets: WebSocket[] = [];
 afterAll(() => {
@@ -34,10 +34,11 @@ it('tells a replication_ready join when changes can flow', async () => {
 			{ config: { broadcast: { replication_ready: true } } }
 		])
 	);
-	const deadline = Date.now() + 10_000;
-	while (!frames.some((f) => f[3] === 'system') && Date.now() < deadline) {
-		await new Promise((r) => setTimeout(r, 20));
-	}
+	await eventually(
+		() => frames.some((f) => f[3] === 'system'),
+		10_000,
+		() => `no system message after the join: ${JSON.stringify(frames)}`
+	);
 	expect(frames[0]).toEqual([
 		'1',
 		'1',

@@ -44,7 +44,8 @@ it('keeps a channel subscribed and delivering past the expiry of the token it jo
 	const joinedWith = (await supabase.auth.getSession()).data.session!.access_token;
 	const joinedUntil = JSON.parse(Buffer.from(joinedWith.split('.')[1], 'base64url').toString()).exp as number;
 
-	// Wait until the token the channel joined with has expired (plus a margin for the server's timer).
+	// The fault is time passing, so this waits on the clock, bounded by the token's lifetime: until the
+	// token the channel joined with has expired, plus a margin for the server's expiry timer.
 	await new Promise((r) => setTimeout(r, Math.max(0, joinedUntil * 1000 - Date.now()) + 3000));
 	expect(refreshed.length).toBeGreaterThan(0);
 	expect(statuses).toEqual(['SUBSCRIBED']);

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { testEnv } from './helpers.ts';
+import { eventually, testEnv } from './helpers.ts';
 
 const sockets: WebSocket[] = [];
 afterAll(() => {
@@ -36,16 +36,6 @@ async function connect(vsn: '1.0.0' | '2.0.0') {
 	return { ws, frames, closes };
 }
 
-async function waitFor<T>(probe: () => T | undefined, what: string, ms = 5000): Promise<T> {
-	const deadline = Date.now() + ms;
-	for (;;) {
-		const found = probe();
-		if (found !== undefined) return found;
-		if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-		await new Promise((r) => setTimeout(r, 20));
-	}
-}
-
 /** Kind 3: [3, joinRefLen, refLen, topicLen, eventLen, metaLen, encoding, ...strings, payload]. */
 function binaryPush(joinRef: string, ref: string, topic: string, event: Buffer, payload: Buffer): Buffer {
 	const [j, r, t] = [joinRef, ref, topic].map((s) => Buffer.from(s));
@@ -70,8 +60,8 @@ describe('binary broadcasts reaching 1.0.0 subscribers', () => {
 		sender.ws.send(JSON.stringify(['1', '1', topic, 'phx_join', { config: {} }]));
 		const joined = (f: Frame, ref: string) =>
 			(Array.isArray(f.text) ? f.text[1] : (f.text as { ref?: string })?.ref) === ref;
-		await waitFor(() => subscriber.frames.find((f) => joined(f, '1')), 'subscriber join');
-		await waitFor(() => sender.frames.find((f) => joined(f, '1')), 'sender join');
+		await eventually(() => subscriber.frames.find((f) => joined(f, '1')), 5000, 'subscriber join');
+		await eventually(() => sender.frames.find((f) => joined(f, '1')), 5000, 'sender join');
 
 		// Invalid UTF-8 inside a JSON string: refused, with an error reply to the sender.
 		sender.ws.send(
@@ -83,7 +73,11 @@ describe('binary broadcasts reaching 1.0.0 subscribers', () => {
 				Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])
 			)
 		);
-		const reply = await waitFor(() => sender.frames.find((f) => joined(f, '2')), 'reply to the bad push');
+		const reply = await eventually(
+			() => sender.frames.find((f) => joined(f, '2')),
+			5000,
+			'reply to the bad push'
+		);
 		expect((reply.text as unknown[])[4]).toEqual({
 			status: 'error',
 			response: { reason: 'invalid_payload: a JSON-encoded binary broadcast must be valid UTF-8 JSON' }
@@ -97,7 +91,7 @@ describe('binary broadcasts reaching 1.0.0 subscribers', () => {
 			subscriber.frames
 				.map((f) => f.text as { event?: string; payload?: { event?: string; payload?: unknown } })
 				.filter((m) => m?.event === 'broadcast');
-		await waitFor(() => broadcasts().find((m) => m.payload?.event === 'sentinel'), 'sentinel');
+		await eventually(() => broadcasts().find((m) => m.payload?.event === 'sentinel'), 5000, 'sentinel');
 		expect(broadcasts().map((m) => m.payload)).toEqual([
 			{ type: 'broadcast', event: 'e\ufffd', payload: { n: 1 } },
 			{ type: 'broadcast', event: 'sentinel', payload: { n: 2 } }

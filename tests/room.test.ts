@@ -5,7 +5,16 @@
  */
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { client, clientPool, closeSql, signedIn, subscribed, testEnv, type Client } from './helpers.ts';
+import {
+	client,
+	clientPool,
+	closeSql,
+	eventually,
+	signedIn,
+	subscribed,
+	testEnv,
+	type Client
+} from './helpers.ts';
 
 const pool = clientPool();
 afterEach(() => pool.removeChannels());
@@ -41,16 +50,6 @@ function recorder(channel: RealtimeChannel) {
 	return seen;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined, ms = 5000): Promise<T> {
-	const deadline = Date.now() + ms;
-	for (;;) {
-		const value = probe();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
-		await new Promise((r) => setTimeout(r, 20));
-	}
-}
-
 describe('the room channel', () => {
 	it('refuses a client with only the publishable key', async () => {
 		const outcome = await joinOutcome(room(publishable(), 'someone'));
@@ -81,8 +80,10 @@ describe('the room channel', () => {
 		// Sentinel: a real announcement from the database arrives after anything relayed before it.
 		const { error } = await bob.supabase.from('announcements').insert({ text: 'sentinel from bob' });
 		expect(error).toBeNull();
-		const sentinel = await waitFor('the sentinel announcement', () =>
-			heard.find((m) => m.payload.text === 'sentinel from bob')
+		const sentinel = await eventually(
+			() => heard.find((m) => m.payload.text === 'sentinel from bob'),
+			5000,
+			'the sentinel announcement'
 		);
 		expect(sentinel.payload.author_id).toBe(bob.id);
 		expect(heard.filter((m) => m.payload.text === 'phish')).toEqual([]);
@@ -101,7 +102,7 @@ describe('the room channel', () => {
 		});
 		await subscribed(forger);
 		expect(await forger.track({ status: 'online' })).toBe('ok');
-		await waitFor("carol's presence", () => (listener.presenceState()[carol.id] ? true : undefined));
+		await eventually(() => Boolean(listener.presenceState()[carol.id]), 5000, "carol's presence");
 		// A forged nudge "from dave" is dropped by the server (no broadcast INSERT policy): no ack.
 		void forger.send({
 			type: 'broadcast',
@@ -111,7 +112,7 @@ describe('the room channel', () => {
 
 		const { error } = await carol.supabase.from('nudges').insert({ target_id: dave.id });
 		expect(error).toBeNull();
-		const nudge = await waitFor('the real nudge', () => heard.find((m) => m.event === 'nudge'));
+		const nudge = await eventually(() => heard.find((m) => m.event === 'nudge'), 5000, 'the real nudge');
 		expect(nudge.payload).toEqual({ id: expect.any(String), author_id: carol.id, target_id: dave.id });
 		expect(heard.filter((m) => m.event === 'nudge')).toHaveLength(1);
 	});

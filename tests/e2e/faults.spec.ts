@@ -27,16 +27,9 @@ async function recordStates(page: Page): Promise<() => Promise<string[]>> {
 
 /** Retries while the database is restarting; resolves once the row is committed. */
 async function insertWhenBack(to: string, title: string): Promise<void> {
-	const deadline = Date.now() + 30_000;
-	for (;;) {
-		try {
-			await insertNotification(to, { title });
-			return;
-		} catch (error) {
-			if (Date.now() > deadline) throw error;
-			await new Promise((resolve) => setTimeout(resolve, 200));
-		}
-	}
+	await expect(() => insertNotification(to, { title }), `the insert of "${title}" to commit`).toPass({
+		timeout: 30_000
+	});
 }
 
 test('the postmaster is killed under the dashboard: the indicator tells, nothing is missed or doubled', async ({
