@@ -35,6 +35,9 @@ async function insertWhenBack(to: string, title: string): Promise<void> {
 test('the postmaster is killed under the dashboard: the indicator tells, nothing is missed or doubled', async ({
 	browser
 }) => {
+	// Crash recovery, the stream's reconnect and the browser's rejoin backoff, on a loaded machine:
+	// the waits below are bounded one by one, and the test as a whole gets room for all of them.
+	test.setTimeout(90_000);
 	const carol = await person(browser, 'carol@example.com');
 	const connection = carol.page.getByTestId('connection');
 	await expect(connection).toHaveAttribute('data-state-name', 'live');
