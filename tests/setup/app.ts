@@ -26,7 +26,8 @@ async function waitForHttp(url: string, timeoutMs: number, app: ChildProcess): P
 	for (;;) {
 		if (app.exitCode !== null) throw new Error(`the app exited with ${app.exitCode} before answering`);
 		try {
-			const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(1000) });
+			// A first render can take seconds on a loaded machine: give each try time to answer.
+			const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(5000) });
 			if (res.status < 500) return;
 		} catch {
 			// not listening yet
@@ -46,7 +47,7 @@ export async function serveApp(stackEnv: Record<string, string>): Promise<Served
 	});
 	const exited = new Promise((resolve) => app.once('exit', resolve));
 	try {
-		await waitForHttp(`${url}/login`, 30_000, app);
+		await waitForHttp(`${url}/login`, 60_000, app);
 	} catch (error) {
 		app.kill('SIGTERM');
 		throw error;
