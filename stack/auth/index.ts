@@ -45,7 +45,8 @@ export function createAuth(ctx: StackContext): Hono<AuthEnv> {
 	const limits = {
 		token: new RateLimiter(config.auth.rateLimitTokenRefresh, 5 * 60),
 		signIn: new RateLimiter(config.auth.rateLimitSignIn, 5 * 60),
-		anonymous: new RateLimiter(30, 60 * 60)
+		anonymous: new RateLimiter(config.auth.rateLimitAnonymous, 60 * 60),
+		verify: new RateLimiter(config.auth.rateLimitVerify, 5 * 60)
 	};
 	const addressOf = (c: Context) => clientAddress(c, config.auth.rateLimitHeader, config.auth.trustedProxies);
 	const deps: AuthDeps = {
@@ -187,7 +188,7 @@ export function createAuth(ctx: StackContext): Hono<AuthEnv> {
 	});
 
 	registerAdmin(app, deps);
-	registerUnsupported(app, deps);
+	registerUnsupported(app, deps, limits.verify);
 
 	// GoTrue answers unknown paths with 404; keep it JSON so clients can read it.
 	app.all('*', () => {

@@ -11,6 +11,7 @@ import type { Hono } from 'hono';
 import type { AuthDeps, AuthEnv } from './deps.ts';
 import { AuthError, badRequest, ErrorCode, forbidden, notFound, unprocessable } from './errors.ts';
 import { requireUser } from './guard.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import { isUuid, readParams, type Params } from './request.ts';
 import { findUserByEmail } from './users.ts';
 import { validateEmail } from './validate.ts';
@@ -64,7 +65,7 @@ export function refuseGrant(grant: 'id_token' | 'pkce' | 'web3', params: Params)
 	throw badRequest(ErrorCode.ProviderDisabled, `Provider (issuer ${JSON.stringify(issuer)}) is not enabled`);
 }
 
-export function registerUnsupported(app: Hono<AuthEnv>, deps: AuthDeps): void {
+export function registerUnsupported(app: Hono<AuthEnv>, deps: AuthDeps, verifyLimit: RateLimiter): void {
 	const { config, pool, log } = deps.ctx;
 
 	// Magic links and OTP: an unknown address with create_user false is refused first (otp.go).
@@ -136,8 +137,12 @@ export function registerUnsupported(app: Hono<AuthEnv>, deps: AuthDeps): void {
 		if (!token) throw badRequest(ErrorCode.ValidationFailed, 'Verify requires a token or a token hash');
 		throw forbidden(ErrorCode.OTPExpired, 'Token has expired or is invalid');
 	};
-	app.get('/verify', (c) => verify(c.req.query('type') ?? '', c.req.query('token') ?? ''));
+	app.get('/verify', (c) => {
+		deps.limit(verifyLimit, c);
+		return verify(c.req.query('type') ?? '', c.req.query('token') ?? '');
+	});
 	app.post('/verify', async (c) => {
+		deps.limit(verifyLimit, c);
 		const params = await readParams(c);
 		const token = params.string('token');
 		const hash = params.string('token_hash');
