@@ -26,21 +26,6 @@ create table if not exists realtime.messages (
 create index if not exists messages_inserted_at_topic_index
   on realtime.messages (inserted_at desc, topic)
   where extension = 'broadcast' and private is true;
--- Binary broadcasts (realtime.send_binary): a message carries JSON or bytes, never both.
-alter table realtime.messages add column if not exists binary_payload bytea;
-do $$
-begin
-  if not exists (select 1 from pg_constraint where conname = 'messages_payload_exclusive'
-                 and conrelid = 'realtime.messages'::regclass) then
-    alter table realtime.messages add constraint messages_payload_exclusive
-      check (payload is null or binary_payload is null) not valid;
-  end if;
-end
-$$;
--- Replay on join reads a topic's newest private broadcasts since a time.
-create index if not exists messages_replay_index
-  on realtime.messages (topic, inserted_at desc)
-  where extension = 'broadcast' and private is true;
 
 -- Users write the policies (read to join a private channel, insert to send on one).
 alter table realtime.messages enable row level security;
@@ -78,27 +63,6 @@ begin
 end;
 $$;
 
--- Broadcasts the bytes `payload` as `event` to `topic`: vsn 2.0.0 clients get a binary broadcast
--- frame (1.0.0 clients cannot carry bytes and get nothing, as in Supabase). Failures are warnings.
-create or replace function realtime.send_binary(payload bytea, event text, topic text, private boolean default true)
-  returns void
-  language plpgsql
-  as $$
-declare
-  generated_id uuid;
-begin
-  begin
-    generated_id := gen_random_uuid();
-    perform set_config('realtime.topic', topic, true);
-    insert into realtime.messages (id, binary_payload, event, topic, private, extension)
-    values (generated_id, payload, event, topic, private, 'broadcast');
-  exception
-    when others then
-      raise warning 'WarnSendingBroadcastMessage: %', sqlerrm;
-  end;
-end;
-$$;
-
 -- For row triggers: broadcasts {old_record, record, operation, table, schema} on a private topic.
 create or replace function realtime.broadcast_changes(
   topic_name text, event_name text, operation text, table_name text, table_schema text,
@@ -131,7 +95,6 @@ grant select, insert, update on realtime.messages to postgres, anon, authenticat
 grant delete, truncate, references, trigger on realtime.messages to postgres;
 grant execute on function realtime.topic() to postgres, anon, authenticated, service_role;
 grant execute on function realtime.send(jsonb, text, text, boolean) to postgres, anon, authenticated, service_role;
-grant execute on function realtime.send_binary(bytea, text, text, boolean) to postgres, anon, authenticated, service_role;
 grant execute on function realtime.broadcast_changes(text, text, text, text, text, record, record, text)
   to postgres, anon, authenticated, service_role;
 
