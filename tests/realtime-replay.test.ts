@@ -184,4 +184,35 @@ describe('binary broadcasts from the database', () => {
 		expect([...new Uint8Array(first.payload as ArrayBuffer)]).toEqual([0, 255, 16]);
 		expect(first.meta).toEqual({ replayed: true, id: row.id });
 	});
+
+	it('sends nothing to a vsn 1.0.0 socket, which cannot carry bytes (as in Supabase)', async () => {
+		const env = testEnv();
+		const topic = `binary-${randomUUID()}`;
+		const ws = new WebSocket(
+			`${env.url.replace(/^http/, 'ws')}/realtime/v1/websocket?apikey=${env.anonKey}&vsn=1.0.0`
+		);
+		sockets.push(ws);
+		const events: { event: string; payload: { event?: string } }[] = [];
+		ws.on('message', (data: Buffer) => events.push(JSON.parse(data.toString()) as (typeof events)[number]));
+		await new Promise((resolve, reject) => {
+			ws.once('open', resolve);
+			ws.once('error', reject);
+		});
+		ws.send(
+			JSON.stringify({ topic: `realtime:${topic}`, event: 'phx_join', payload: {}, ref: '1', join_ref: '1' })
+		);
+		await eventually(
+			() => (events.some((e) => e.event === 'phx_reply') ? true : undefined),
+			5000,
+			'no join reply'
+		);
+		await sql(`select realtime.send_binary('\\x01'::bytea, 'blob', $1, false)`, [topic]);
+		await sql(`select realtime.send('{}'::jsonb, 'sentinel', $1, false)`, [topic]);
+		await eventually(
+			() => (events.some((e) => e.payload.event === 'sentinel') ? true : undefined),
+			5000,
+			'the sentinel never arrived'
+		);
+		expect(events.filter((e) => e.event === 'broadcast').map((e) => e.payload.event)).toEqual(['sentinel']);
+	});
 });
