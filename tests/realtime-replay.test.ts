@@ -138,7 +138,22 @@ describe('broadcast replay', () => {
 		});
 		const { supabase } = await signedIn('alice@example.com');
 		pool.add(supabase);
-		const bad = supabase.channel(topic, {
+
+		// Replay needs the broadcast read policy; presence alone lets a channel in, not replay.
+		const presenceOnly = `presence-${randomUUID()}`;
+		const name = `rt presence ${presenceOnly}`;
+		await sql(
+			`create policy "${name}" on realtime.messages for select to authenticated
+			 using (realtime.topic() = '${presenceOnly}' and realtime.messages.extension = 'presence')`
+		);
+		cleanup.push(`drop policy if exists "${name}" on realtime.messages`);
+		const replayOnly = { config: { private: true, broadcast: { replay: { since: 0 } } } };
+		expect(await joinOutcome(supabase.channel(presenceOnly, replayOnly))).toEqual({
+			status: 'CHANNEL_ERROR',
+			message: `Unauthorized: You do not have permissions to read from this Channel topic: ${presenceOnly}`
+		});
+
+		const bad = pool.add((await signedIn('alice@example.com')).supabase).channel(topic, {
 			config: { private: true, broadcast: { replay: { since: 'yesterday' } as never } }
 		});
 		expect(await joinOutcome(bad)).toEqual({
