@@ -5,7 +5,7 @@ declare global {
 	namespace App {
 		interface Locals {
 			supabase: SupabaseClient<Database>;
-			/** The session validated with the auth server (getUser), or nulls. */
+			/** The session whose access token verified (getClaims), or nulls. */
 			safeGetSession: () => Promise<{ session: Session | null; user: User | null }>;
 			session: Session | null;
 			user: User | null;

@@ -1,4 +1,5 @@
 import { createServerClient } from '@supabase/ssr';
+import type { JwtPayload, User } from '@supabase/supabase-js';
 import { redirect, type Handle, type RequestEvent } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import type { Database } from '$lib/database.types';
@@ -32,18 +33,18 @@ const supabase: Handle = async ({ event, resolve }) => {
 		}
 	});
 
-	// The cookie alone is not proof: getUser() asks the auth server to validate the token.
+	// The cookie alone is not proof: getClaims() verifies the access token's signature against the
+	// project's published keys (JWKS, cached), as Supabase's SSR guide recommends, so a page load
+	// costs no round trip to the auth server. (With a symmetric HS256 key it falls back to getUser().)
 	event.locals.safeGetSession = async () => {
 		const {
 			data: { session }
 		} = await event.locals.supabase.auth.getSession();
 		if (!session) return { session: null, user: null };
-		const {
-			data: { user },
-			error
-		} = await event.locals.supabase.auth.getUser();
-		if (error || !user) return { session: null, user: null };
-		// Rebuild the session around the validated user, so nothing reads the cookie's copy of it.
+		const { data, error } = await event.locals.supabase.auth.getClaims(session.access_token);
+		if (error || !data) return { session: null, user: null };
+		// Rebuild the session around the verified claims, so nothing reads the cookie's copy of the user.
+		const user = userFromClaims(data.claims);
 		const { access_token, refresh_token, expires_at, expires_in, token_type } = session;
 		return { session: { access_token, refresh_token, expires_at, expires_in, token_type, user }, user };
 	};
@@ -52,6 +53,22 @@ const supabase: Handle = async ({ event, resolve }) => {
 		filterSerializedResponseHeaders: (name) => name === 'content-range' || name === 'x-supabase-api-version'
 	});
 };
+
+/** The user a verified access token describes (its claims are what GoTrue signed about the user). */
+function userFromClaims(claims: JwtPayload): User {
+	return {
+		id: claims.sub,
+		aud: Array.isArray(claims.aud) ? (claims.aud[0] ?? '') : (claims.aud ?? ''),
+		role: claims.role,
+		email: claims.email,
+		phone: claims.phone,
+		app_metadata: claims.app_metadata ?? {},
+		user_metadata: claims.user_metadata ?? {},
+		is_anonymous: claims.is_anonymous,
+		// Not a claim: the token says when it was issued, not when the account was made.
+		created_at: ''
+	};
+}
 
 const PUBLIC_PATHS = ['/login', '/signup'];
 

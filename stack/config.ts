@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { readAuthRateLimits } from './auth/rate-limit-config.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -13,10 +14,14 @@ export interface AuthConfig {
 	minPasswordLength: number;
 	/** Seconds a rotated refresh token may still be used (GoTrue's reuse interval). */
 	refreshReuseInterval: number;
-	/** Sign-in and sign-up requests per IP per 5 minutes (Supabase: 30). */
+	/** Sign-in and sign-up requests per IP per 5 minutes (config.toml sign_in_sign_ups, Supabase: 30). */
 	rateLimitSignIn: number;
-	/** Token refreshes per IP per 5 minutes (Supabase: 150). */
+	/** Token refreshes per IP per 5 minutes (config.toml token_refresh, Supabase: 150). */
 	rateLimitTokenRefresh: number;
+	/** Anonymous sign-ins per IP per hour (config.toml anonymous_users, Supabase: 30). */
+	rateLimitAnonymous: number;
+	/** OTP/magic-link verifications per IP per 5 minutes (config.toml token_verifications, Supabase: 30). */
+	rateLimitVerify: number;
 	/** Header carrying the client's address from a trusted proxy (GoTrue's GOTRUE_RATE_LIMIT_HEADER). */
 	rateLimitHeader: string;
 	/** Peer addresses whose rateLimitHeader is believed (default loopback: the app server on this machine). */
@@ -155,6 +160,9 @@ export function loadConfig(env: Env = process.env): StackConfig {
 				'or set STACK_ALLOW_PUBLIC_DEMO_SECRETS=1 if this network is yours alone.'
 		);
 	}
+	const supabaseDir = path.resolve(env.STACK_SUPABASE_DIR || 'supabase');
+	// config.toml's [auth.rate_limit], as the CLI passes it to GoTrue; STACK_AUTH_RATE_LIMIT_* override.
+	const limits = readAuthRateLimits(supabaseDir, env);
 	const tlsCert = env.STACK_TLS_CERT || null;
 	const tlsKey = env.STACK_TLS_KEY || null;
 	if (!tlsCert !== !tlsKey) throw new Error('STACK_TLS_CERT and STACK_TLS_KEY must be set together');
@@ -172,7 +180,7 @@ export function loadConfig(env: Env = process.env): StackConfig {
 		dbUrl: `postgresql://postgres:postgres@${dbHost.includes(':') ? `[${dbHost}]` : dbHost}:${dbPort}/postgres`,
 		siteUrl: env.STACK_SITE_URL || 'http://127.0.0.1:5173',
 		maxBodyBytes: int(env, 'STACK_MAX_BODY_BYTES', 1024 * 1024),
-		supabaseDir: path.resolve(env.STACK_SUPABASE_DIR || 'supabase'),
+		supabaseDir,
 		dbConnectTimeoutMs: int(env, 'STACK_DB_CONNECT_TIMEOUT_MS', 5_000),
 		shutdownGraceMs: int(env, 'STACK_SHUTDOWN_GRACE_MS', 5_000),
 		tlsCert: tlsCert && path.resolve(tlsCert),
@@ -182,8 +190,10 @@ export function loadConfig(env: Env = process.env): StackConfig {
 			enableAnonymous: bool(env, 'STACK_AUTH_ENABLE_ANONYMOUS', false),
 			minPasswordLength: int(env, 'STACK_AUTH_MIN_PASSWORD_LENGTH', 6),
 			refreshReuseInterval: int(env, 'STACK_AUTH_REFRESH_REUSE_INTERVAL', 10),
-			rateLimitSignIn: int(env, 'STACK_AUTH_RATE_LIMIT_SIGN_IN', 30),
-			rateLimitTokenRefresh: int(env, 'STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH', 150),
+			rateLimitSignIn: int(env, 'STACK_AUTH_RATE_LIMIT_SIGN_IN', limits.sign_in_sign_ups),
+			rateLimitTokenRefresh: int(env, 'STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH', limits.token_refresh),
+			rateLimitAnonymous: int(env, 'STACK_AUTH_RATE_LIMIT_ANONYMOUS', limits.anonymous_users),
+			rateLimitVerify: int(env, 'STACK_AUTH_RATE_LIMIT_VERIFY', limits.token_verifications),
 			rateLimitHeader: env.STACK_AUTH_RATE_LIMIT_HEADER || 'X-Forwarded-For',
 			trustedProxies: (env.STACK_TRUSTED_PROXIES ?? '127.0.0.1,::1')
 				.split(',')

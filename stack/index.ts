@@ -11,7 +11,7 @@ import { prepareDatabase } from './db/migrate.ts';
 import { isConnectionError } from './db/errors.ts';
 import { DatabaseSupervisor } from './db/supervisor.ts';
 import { createGatewayApp, createGatewayServer } from './gateway/server.ts';
-import { LOCAL_KEYS } from './keys.ts';
+import { LOCAL_KEYS, loadSigningKeys } from './keys.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createRealtime } from './realtime/index.ts';
 import { createRest } from './rest/index.ts';
@@ -84,6 +84,8 @@ export async function startStack(
 	let realtime: Awaited<ReturnType<typeof createRealtime>> | undefined;
 	let server: Server | undefined;
 	try {
+		// User tokens are signed with the project's ES256 key, made in the data folder on first start.
+		await loadSigningKeys(config.dir, config.jwtSecret);
 		const auth = createAuth(ctx);
 		rest = await createRest(ctx);
 		realtime = await createRealtime(ctx);

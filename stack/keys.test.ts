@@ -1,6 +1,19 @@
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_JWT_SECRET } from './config.ts';
-import { JwtError, LOCAL_KEYS, roleForApiKey, signJwt, verifyJwt } from './keys.ts';
+import {
+	jwksFor,
+	JwtError,
+	loadSigningKeys,
+	LOCAL_KEYS,
+	roleForApiKey,
+	SIGNING_KEYS_FILE,
+	signJwt,
+	signJwtWithKey,
+	verifyJwt
+} from './keys.ts';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -49,5 +62,37 @@ describe('verifyJwt', () => {
 		await expect(verifyJwt(forged, DEFAULT_JWT_SECRET)).rejects.toMatchObject({ reason: 'invalid' });
 		await expect(verifyJwt(`${h}.${p}`, DEFAULT_JWT_SECRET)).rejects.toMatchObject({ reason: 'malformed' });
 		await expect(verifyJwt('not a token', DEFAULT_JWT_SECRET)).rejects.toMatchObject({ reason: 'malformed' });
+	});
+});
+
+describe('signing keys', () => {
+	it('makes an ES256 key pair in the data folder once, owner-only, and keeps it across starts', async () => {
+		const dir = await mkdtemp(path.join(os.tmpdir(), 'beacon-keys-'));
+		const secret = `${'k'.repeat(32)}-${dir}`;
+		try {
+			const first = await loadSigningKeys(dir, secret);
+			expect((await stat(path.join(dir, SIGNING_KEYS_FILE))).mode & 0o777).toBe(0o600);
+			const token = await signJwtWithKey({ role: 'authenticated', sub: 'u1' }, first);
+			const again = await loadSigningKeys(dir, secret);
+			expect(again.kid).toBe(first.kid);
+			expect(jwksFor(secret).keys).toEqual([first.publicJwk]);
+			expect(await verifyJwt(token, secret)).toMatchObject({ sub: 'u1' });
+			// Another project (secret) does not accept this project's tokens.
+			await expect(verifyJwt(token, DEFAULT_JWT_SECRET)).rejects.toMatchObject({ reason: 'invalid' });
+		} finally {
+			await rm(dir, { recursive: true, force: true });
+		}
+	});
+
+	it('refuses a file that holds no usable private key, saying where it is', async () => {
+		const dir = await mkdtemp(path.join(os.tmpdir(), 'beacon-keys-'));
+		try {
+			await writeFile(path.join(dir, SIGNING_KEYS_FILE), JSON.stringify([{ kty: 'oct', k: 'x' }]));
+			await expect(loadSigningKeys(dir, DEFAULT_JWT_SECRET)).rejects.toThrow(
+				`bad JWT signing key in ${path.join(dir, SIGNING_KEYS_FILE)}`
+			);
+		} finally {
+			await rm(dir, { recursive: true, force: true });
+		}
 	});
 });

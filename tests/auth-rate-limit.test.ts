@@ -1,22 +1,40 @@
 /**
  * Auth rate limits key on the client, not on the app server in front of it: a trusted proxy (here
  * 127.0.0.1, as the dashboard's SvelteKit server is) names the client in X-Forwarded-For, and
- * the stack ignores that header from anyone else. Runs on a stack of its own with a low limit.
+ * the stack ignores that header from anyone else. Runs on a stack of its own whose limit comes from
+ * its supabase/config.toml `[auth.rate_limit]`, as the CLI hands it to GoTrue.
  */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from './helpers.ts';
 import { startTestStack, type TestStack } from './setup/stack.ts';
 
 let test: TestStack;
+let project: string;
 
 beforeAll(async () => {
+	// The project's supabase folder with token_refresh lowered from 150 to 30 in config.toml.
+	project = await mkdtemp(path.join(os.tmpdir(), 'beacon-ratelimit-'));
+	await cp('supabase', project, { recursive: true });
+	const toml = path.join(project, 'config.toml');
+	const text = await readFile(toml, 'utf8');
+	if (!/^token_refresh = 150$/m.test(text))
+		throw new Error('supabase/config.toml: token_refresh = 150 not found');
+	await writeFile(toml, text.replace(/^token_refresh = 150$/m, 'token_refresh = 30'));
 	test = await startTestStack({
-		STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH: '30',
+		STACK_SUPABASE_DIR: project,
+		// The test stack sets a high limit for everyone else; here config.toml decides.
+		STACK_AUTH_RATE_LIMIT_TOKEN_REFRESH: '',
 		STACK_TRUSTED_PROXIES: '127.0.0.1'
 	});
 });
-afterAll(() => test?.dispose());
+afterAll(async () => {
+	await test?.dispose();
+	if (project) await rm(project, { recursive: true, force: true });
+});
 
 /** A password grant sent from `from` (a loopback address of this machine) with optional headers. */
 function signIn(email: string, password: string, from: string, headers: Record<string, string> = {}) {

@@ -20,7 +20,7 @@ export const load: LayoutLoad = async ({ data, depends, fetch }) => {
 				cookies: { getAll: () => data.cookies }
 			});
 
-	// On the server the session was validated in hooks (getUser); in the browser, read it from the cookie.
+	// On the server the session was verified in hooks (getClaims); in the browser, read it from the cookie.
 	const session = isBrowser() ? (await supabase.auth.getSession()).data.session : data.session;
 
 	return { supabase, session, user: data.user, local };

@@ -18,15 +18,21 @@ export const ErrorCode = {
 	EmailExists: 'email_exists',
 	EmailNotConfirmed: 'email_not_confirmed',
 	EmailProviderDisabled: 'email_provider_disabled',
+	FlowStateNotFound: 'flow_state_not_found',
 	InvalidCredentials: 'invalid_credentials',
 	ManualLinkingDisabled: 'manual_linking_disabled',
 	MFAFactorNotFound: 'mfa_factor_not_found',
+	MFAPhoneEnrollNotEnabled: 'mfa_phone_enroll_not_enabled',
 	MFATOTPEnrollNotEnabled: 'mfa_totp_enroll_not_enabled',
+	MFAWebAuthnEnrollNotEnabled: 'mfa_webauthn_enroll_not_enabled',
 	NoAuthorization: 'no_authorization',
 	NotAdmin: 'not_admin',
 	NotFound: 'not_found',
 	OTPDisabled: 'otp_disabled',
+	OTPExpired: 'otp_expired',
+	OverEmailSendRateLimit: 'over_email_send_rate_limit',
 	OverRequestRateLimit: 'over_request_rate_limit',
+	PasskeyDisabled: 'passkey_disabled',
 	PhoneExists: 'phone_exists',
 	PhoneProviderDisabled: 'phone_provider_disabled',
 	ProviderDisabled: 'provider_disabled',
@@ -44,7 +50,8 @@ export const ErrorCode = {
 	UserBanned: 'user_banned',
 	UserNotFound: 'user_not_found',
 	ValidationFailed: 'validation_failed',
-	WeakPassword: 'weak_password'
+	WeakPassword: 'weak_password',
+	Web3ProviderDisabled: 'web3_provider_disabled'
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -8,6 +8,7 @@ import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { StackContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
+import { jwksFor } from '../keys.ts';
 import { passwordGrant, signUp, signUpAnonymously, updateOwnUser } from './account.ts';
 import { registerAdmin } from './admin.ts';
 import type { AuthDeps, AuthEnv } from './deps.ts';
@@ -21,6 +22,7 @@ import {
 	unprocessable
 } from './errors.ts';
 import { requireUser } from './guard.ts';
+import { refuseGrant, registerUnsupported } from './unsupported.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { clientAddress, readParams } from './request.ts';
 import { endSessions, TokenService, withTransaction } from './sessions.ts';
@@ -43,7 +45,8 @@ export function createAuth(ctx: StackContext): Hono<AuthEnv> {
 	const limits = {
 		token: new RateLimiter(config.auth.rateLimitTokenRefresh, 5 * 60),
 		signIn: new RateLimiter(config.auth.rateLimitSignIn, 5 * 60),
-		anonymous: new RateLimiter(30, 60 * 60)
+		anonymous: new RateLimiter(config.auth.rateLimitAnonymous, 60 * 60),
+		verify: new RateLimiter(config.auth.rateLimitVerify, 5 * 60)
 	};
 	const addressOf = (c: Context) => clientAddress(c, config.auth.rateLimitHeader, config.auth.trustedProxies);
 	const deps: AuthDeps = {
@@ -75,6 +78,9 @@ export function createAuth(ctx: StackContext): Hono<AuthEnv> {
 	});
 
 	app.get('/health', (c) => c.json(HEALTH));
+
+	// The public halves of the signing keys, for clients verifying tokens locally (getClaims()).
+	app.get('/.well-known/jwks.json', (c) => c.json(jwksFor(config.jwtSecret)));
 
 	app.get('/settings', (c) =>
 		c.json({
@@ -136,11 +142,18 @@ export function createAuth(ctx: StackContext): Hono<AuthEnv> {
 
 	app.post('/token', async (c) => {
 		const grant = c.req.query('grant_type');
-		if (grant !== 'password' && grant !== 'refresh_token') {
+		if (
+			grant !== 'password' &&
+			grant !== 'refresh_token' &&
+			grant !== 'id_token' &&
+			grant !== 'pkce' &&
+			grant !== 'web3'
+		) {
 			throw badRequest(ErrorCode.InvalidCredentials, 'unsupported_grant_type');
 		}
 		deps.limit(limits.token, c);
 		const params = await readParams(c);
+		if (grant !== 'password' && grant !== 'refresh_token') refuseGrant(grant, params);
 		if (grant === 'refresh_token') {
 			return c.json(await tokens.refresh(pool, params.string('refresh_token'), deps.client(c)));
 		}
@@ -175,6 +188,7 @@ export function createAuth(ctx: StackContext): Hono<AuthEnv> {
 	});
 
 	registerAdmin(app, deps);
+	registerUnsupported(app, deps, limits.verify);
 
 	// GoTrue answers unknown paths with 404; keep it JSON so clients can read it.
 	app.all('*', () => {

@@ -43,6 +43,14 @@ export class Params {
 		return value;
 	}
 
+	/** A boolean field where absent (undefined) differs from false (Go's *bool, or a default true). */
+	optionalBoolean(field: string): boolean | undefined {
+		const value = this.body[field];
+		if (value === undefined || value === null) return undefined;
+		if (typeof value !== 'boolean') this.#typeError(field, 'bool', value);
+		return value;
+	}
+
 	/** A JSON object field (map[string]interface{}); absent or null reads as undefined. */
 	object(field: string): JsonObject | undefined {
 		const value = this.body[field];

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { StackConfig } from '../config.ts';
-import { signJwt, type JwtClaims } from '../keys.ts';
+import { signJwt, signJwtWithKey, signingKeyFor, type JwtClaims } from '../keys.ts';
 import { AuthError, badRequest, OAuthError, ErrorCode } from './errors.ts';
 import {
 	findUserById,
@@ -116,7 +116,11 @@ export class TokenService {
 			session_id: sessionId,
 			is_anonymous: user.row.is_anonymous
 		};
-		return { token: await signJwt(claims, this.config.jwtSecret), expiresAt };
+		// With an asymmetric key (the stack makes one on first start) tokens are ES256 with its kid,
+		// so clients can verify them against the JWKS; without one, HS256 with the project secret.
+		const key = signingKeyFor(this.config.jwtSecret);
+		const token = key ? await signJwtWithKey(claims, key) : await signJwt(claims, this.config.jwtSecret);
+		return { token, expiresAt };
 	}
 
 	async #response(db: Db, user: User, sessionId: string, refreshToken: string): Promise<TokenResponse> {

@@ -18,6 +18,8 @@ export interface Member {
 	readonly vsn: Vsn;
 	receivesBroadcast(): boolean;
 	receivesPresence(): boolean;
+	/** True when the member already got database message `id` as a replay on joining. */
+	replayed?(id: string): boolean;
 	/** Writes a ready frame to the member's socket. */
 	send(frame: Buffer, binary: boolean): void;
 }
@@ -59,8 +61,11 @@ export class Hub {
 		if (members.size === 0) this.#topics.delete(key);
 	}
 
-	/** Sends a broadcast to the topic's members (except `from` when given); returns how many got it. */
-	broadcast(key: string, message: OutgoingBroadcast, from?: Member): number {
+	/**
+	 * Sends a broadcast to the topic's members (except `from` when given); returns how many got it.
+	 * `messageId` (database broadcasts) skips members that got that message replayed on joining.
+	 */
+	broadcast(key: string, message: OutgoingBroadcast, from?: Member, messageId?: string): number {
 		const members = this.#topics.get(key);
 		if (!members) return 0;
 		const wireTopic = TOPIC_PREFIX + subTopicOf(key);
@@ -68,6 +73,7 @@ export class Hub {
 		let delivered = 0;
 		for (const member of members) {
 			if (member === from || !member.receivesBroadcast()) continue;
+			if (messageId !== undefined && member.replayed?.(messageId)) continue;
 			let frame = frames[member.vsn];
 			if (frame === undefined) {
 				frame = broadcastFrame(member.vsn, wireTopic, message);
@@ -117,7 +123,7 @@ export function broadcastFrame(vsn: Vsn, wireTopic: string, message: OutgoingBro
 		return { bytes, binary: false };
 	}
 	if (vsn === VSN_2) {
-		const bytes = encodeUserBroadcast(wireTopic, message.event, message.encoding, message.data);
+		const bytes = encodeUserBroadcast(wireTopic, message.event, message.encoding, message.data, message.meta);
 		if (bytes) return { bytes, binary: true };
 	}
 	// 1.0.0 sockets cannot represent binary payloads (Supabase drops them too).

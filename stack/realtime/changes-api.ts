@@ -72,9 +72,13 @@ export interface ChangesEngine {
 	/** realtime.messages rows (broadcast from the database) come through the same replication stream. */
 	onMessage(
 		listener: (msg: {
+			/** The row's id (Supabase's message id). */
+			id: string;
 			topic: string;
 			event: string;
 			payload: unknown;
+			/** realtime.send_binary's bytes (binary_payload), else null. */
+			binaryPayload: Buffer | null;
 			private: boolean;
 			extension: string;
 		}) => void

@@ -20,13 +20,17 @@ import {
 	ERROR_CODES,
 	ERRORS,
 	EXTENSIONS,
+	PAYLOAD_ENCODING,
 	SERVER_EVENTS,
+	VSN_2,
 	REPLICATION_NOT_READY,
 	REPLICATION_READY,
 	SUBSCRIBED_TO_POSTGRES,
 	type Vsn
 } from './constants.ts';
 import type { Limits, RateWindow } from './limits.ts';
+import { REPLAY_ERRORS, replayParams, storedBroadcasts, type StoredBroadcast } from './replay.ts';
+import { encodeUserBroadcast } from './serializer.ts';
 import { secondsSinceExpiry, verifyToken, type VerifiedToken } from './tokens.ts';
 import type { JoinRequest } from './join.ts';
 import type { JsonObject, PhxMessage, ReplyStatus, ServerPush, SystemPayload } from './types.ts';
@@ -89,6 +93,8 @@ export class Channel implements Member {
 	#presenceWindowEnds = 0;
 	/** What goes out right after the join reply (presence state, the postgres changes system message). */
 	#afterJoinReply: (() => void) | null = null;
+	/** Ids of the database messages replayed on joining (not sent again when relayed live). */
+	#replayedIds: Set<string> | null = null;
 
 	constructor(
 		private readonly conn: ChannelConnection,
@@ -142,6 +148,8 @@ export class Channel implements Member {
 			}
 		}
 
+		const replay = await this.#storedForReplay(request.broadcast.replay);
+
 		const bindings = request.postgresChanges;
 		const response = { postgres_changes: [] as Array<Record<string, unknown>> };
 		let changesOutcome: SystemPayload | null = null;
@@ -161,11 +169,65 @@ export class Channel implements Member {
 		this.server.hub.join(this.#key, this);
 		this.#scheduleExpiry();
 		this.#afterJoinReply = () => {
+			for (const message of replay) this.#replay(message);
 			if (this.receivesPresence()) this.#pushPresenceState();
 			if (changesOutcome) this.#push({ event: SERVER_EVENTS.system, payload: changesOutcome });
 			if (this.#replicationReady) void this.#notifyReplicationReady();
 		};
 		return response;
+	}
+
+	/**
+	 * `broadcast.replay`: the stored broadcasts to send right after the join reply. Refused on a
+	 * public channel, without the broadcast read policy, or with parameters Supabase rejects.
+	 */
+	async #storedForReplay(raw: unknown): Promise<StoredBroadcast[]> {
+		if (raw === undefined || raw === null) return [];
+		if (this.#private && !this.#read?.broadcast) {
+			throw refusal(ERROR_CODES.unauthorized, ERRORS.unauthorizedRead(this.subTopic));
+		}
+		if (!this.#private) throw refusal(REPLAY_ERRORS.code, REPLAY_ERRORS.publicChannel);
+		const params = replayParams(raw);
+		if (!params) throw refusal(REPLAY_ERRORS.code, REPLAY_ERRORS.invalidParams);
+		let stored: StoredBroadcast[];
+		try {
+			stored = await storedBroadcasts(this.server.ctx.pool, this.subTopic, params);
+		} catch (error) {
+			this.server.ctx.log.warn(`realtime: replay on ${this.topic} failed: ${(error as Error).message}`);
+			throw refusal(REPLAY_ERRORS.code, REPLAY_ERRORS.failed);
+		}
+		// A message replayed here and then relayed live (it committed during the join) comes once.
+		this.#replayedIds = new Set(stored.map((message) => message.id));
+		return stored;
+	}
+
+	/** Sends one replayed message as Supabase does: its meta says replayed, with the message id. */
+	#replay(message: StoredBroadcast): void {
+		const meta = { replayed: true, id: message.id };
+		if (!message.binaryPayload) {
+			const payload = {
+				type: 'broadcast',
+				event: message.event,
+				payload: message.payload,
+				meta
+			} as JsonObject;
+			this.#push({ event: SERVER_EVENTS.broadcast, payload });
+			return;
+		}
+		// Bytes travel only in vsn 2.0.0 binary frames; 1.0.0 sockets get nothing (as in Supabase).
+		if (this.vsn !== VSN_2) return;
+		const frame = encodeUserBroadcast(
+			this.topic,
+			message.event,
+			PAYLOAD_ENCODING.binary,
+			message.binaryPayload,
+			JSON.stringify(meta)
+		);
+		if (frame) this.conn.send(frame, true);
+	}
+
+	replayed(id: string): boolean {
+		return this.#replayedIds?.has(id) ?? false;
 	}
 
 	/** Pushes what follows the join reply (presence state, the postgres changes system message). */

@@ -11,7 +11,7 @@ import type { GatewayEnv } from '../gateway/env.ts';
 import { Hub, topicKey } from './broadcast.ts';
 import type { ChangesEngine } from './changes-api.ts';
 import { createChangesEngine } from './changes/index.ts';
-import { ERRORS, VSN_1, VSN_2, type Vsn } from './constants.ts';
+import { ERRORS, PAYLOAD_ENCODING, VSN_1, VSN_2, type Vsn } from './constants.ts';
 import { raiseOpenFileLimit } from './fds.ts';
 import type { Limits } from './limits.ts';
 import { createBroadcastApi } from './broadcast-api.ts';
@@ -61,12 +61,30 @@ export async function createRealtime(ctx: StackContext): Promise<RealtimeService
 	changes?.onMessage((msg) => {
 		if (msg.extension !== 'broadcast') return;
 		try {
+			const key = topicKey(msg.topic, msg.private);
+			if (msg.binaryPayload) {
+				// realtime.send_binary: a binary broadcast frame for vsn 2.0.0 (1.0.0 cannot carry it).
+				const meta = JSON.stringify({ id: msg.id });
+				const data = msg.binaryPayload;
+				hub.broadcast(
+					key,
+					{ kind: 'bytes', event: msg.event, encoding: PAYLOAD_ENCODING.binary, data, meta },
+					undefined,
+					msg.id
+				);
+				return;
+			}
 			const payload = (msg.payload ?? {}) as Json;
 			const id = isObject(payload) && typeof payload.id === 'string' ? payload.id : undefined;
-			hub.broadcast(topicKey(msg.topic, msg.private), {
-				kind: 'json',
-				body: { type: 'broadcast', event: msg.event, payload, ...(id ? { meta: { id } } : {}) }
-			});
+			hub.broadcast(
+				key,
+				{
+					kind: 'json',
+					body: { type: 'broadcast', event: msg.event, payload, ...(id ? { meta: { id } } : {}) }
+				},
+				undefined,
+				msg.id
+			);
 		} catch (error) {
 			ctx.log.error('realtime: could not relay a database broadcast:', error);
 		}

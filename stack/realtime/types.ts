@@ -27,7 +27,14 @@ export interface BinaryBroadcastPayload {
 /** A broadcast to fan out on a topic: either plain JSON, or a user payload kept as bytes. */
 export type OutgoingBroadcast =
 	| { kind: 'json'; body: JsonObject /* {type: 'broadcast', event, payload, ...} */ }
-	| { kind: 'bytes'; event: string; encoding: PayloadEncoding; data: Buffer };
+	| {
+			kind: 'bytes';
+			event: string;
+			encoding: PayloadEncoding;
+			data: Buffer;
+			/** JSON metadata for the binary frame ({"id": ...} for database broadcasts). */
+			meta?: string;
+	  };
 
 export type ReplyStatus = 'ok' | 'error';
 

@@ -460,10 +460,14 @@ class Engine implements ChangesEngine {
 		} catch {
 			payload = row.get('payload');
 		}
+		// bytea arrives in Postgres' text form: \x and hex digits.
+		const binary = row.get('binary_payload');
 		const msg: BroadcastMessage = {
+			id: row.get('id') ?? '',
 			topic: row.get('topic') ?? '',
 			event: row.get('event') ?? '',
 			payload,
+			binaryPayload: binary?.startsWith('\\x') ? Buffer.from(binary.slice(2), 'hex') : null,
 			private: row.get('private') === 't',
 			extension: row.get('extension') ?? 'broadcast'
 		};
