@@ -51,8 +51,9 @@ export async function readColumns(db: Db, relOids: number[]): Promise<Map<number
 		generated: boolean;
 	}>(
 		`select a.attrelid::int as rel, a.attname as name, format_type(a.atttypid, a.atttypmod) as type, a.atttypid::int as type_oid,
-		        a.attnotnull as notnull, a.atthasdef as hasdef, a.attgenerated <> '' as generated,
-		        pg_get_expr(d.adbin, d.adrelid) as default_expr
+		        a.attnotnull as notnull, a.atthasdef or a.attidentity <> '' as hasdef, a.attgenerated <> '' as generated,
+		        case when a.attidentity <> '' then format('nextval(%L::regclass)', pg_get_serial_sequence(a.attrelid::regclass::text, a.attname))
+		             else pg_get_expr(d.adbin, d.adrelid) end as default_expr
 		   from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum and a.attgenerated = ''
 		  where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
 		  order by a.attrelid, a.attnum`,
@@ -124,6 +125,9 @@ export async function readForeignKeys(db: Db, schemas: string[]): Promise<Foreig
 	}));
 }
 
+/** Types a single unnamed parameter may have: the request body is passed to it whole. */
+const BODY_TYPES: ReadonlySet<string> = new Set(['json', 'jsonb', 'text', 'xml', 'bytea']);
+
 /**
  * Functions of the exposed schemas. One returning a table or composite type names it in
  * `resultRel`: its columns come from `readColumns`.
@@ -154,10 +158,10 @@ export async function readFunctions(
 		        p.proargmodes::text[] as arg_modes, p.proargnames::text[] as arg_names, p.pronargdefaults as ndefaults
 		   from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_type t on t.oid = p.prorettype
 		   cross join lateral (select coalesce(p.proallargtypes, p.proargtypes::oid[]) as types) a
-		  where n.nspname = any($1) and p.prokind = 'f'`,
+		  where n.nspname = any($1) and p.prokind = 'f' and p.prorettype <> 'trigger'::regtype`,
 		[schemas]
 	);
-	return rows.map((p) => {
+	return rows.flatMap((p) => {
 		const modes = p.arg_modes ?? p.arg_types.map(() => 'i');
 		const names = p.arg_names ?? [];
 		const inputs: FunctionArg[] = [];
@@ -179,6 +183,10 @@ export async function readFunctions(
 			}
 		});
 		inputs.slice(inputs.length - p.ndefaults).forEach((arg) => (arg.hasDefault = true));
+		// PostgREST exposes a function only if its parameters are all named, or it has exactly one
+		// unnamed parameter, of a type a whole request body can be (json, jsonb, text, xml, bytea).
+		const unnamed = inputs.filter((a) => a.name === '').length;
+		if (unnamed > 1 || (unnamed === 1 && (inputs.length !== 1 || !BODY_TYPES.has(inputs[0].type)))) return [];
 		const composite = p.typtype === 'c';
 		let returns: FunctionDef['returns'];
 		if (p.rettypename === 'void') returns = { kind: 'void' };
@@ -195,7 +203,7 @@ export async function readFunctions(
 			volatility: p.volatile === 'i' ? 'immutable' : p.volatile === 's' ? 'stable' : 'volatile',
 			returns
 		};
-		return composite ? { def, resultRel: p.typrelid } : { def };
+		return composite ? [{ def, resultRel: p.typrelid }] : [{ def }];
 	});
 }
 

@@ -263,6 +263,23 @@ function parseTreeValue(cur: Cursor): string {
 	return cur.input.slice(start, cur.pos);
 }
 
+/**
+ * Whether a query-string value is a filter (`eq.1`, `not.in.(1,2)`, `fts(english).cat`) rather
+ * than a plain value (an argument of GET /rpc).
+ */
+export function hasOperator(value: string): boolean {
+	const rest = value.startsWith('not.') ? value.slice(4) : value;
+	let end = 0;
+	while (end < rest.length && rest.charCodeAt(end) >= 97 && rest.charCodeAt(end) <= 122) end++;
+	if (!OPERATOR_SET.has(rest.slice(0, end))) return false;
+	if (rest[end] === '(') {
+		const close = rest.indexOf(')', end);
+		if (close < 0) return false;
+		end = close + 1;
+	}
+	return rest[end] === '.';
+}
+
 /** A filter parameter value such as `eq.5`, `not.in.(1,2)` or `fts(english).cat`. */
 export function parseFilter(key: string, value: string): Filter {
 	const fieldCur = new Cursor(key, 'filter');

@@ -224,22 +224,28 @@ export function readSql(b: SqlBuilder, level: LevelPlan, options: ReadOptions): 
 	return `${cte}SELECT ${total} AS "total", count(*) AS "page", COALESCE(json_agg("p"."v"), '[]')::text AS "body" FROM (${main}) AS "p"`;
 }
 
-/** Wraps a data-modifying statement (RETURNING rows) and shapes its rows like a read. */
+/**
+ * Wraps a data-modifying statement (RETURNING rows) and shapes its rows like a read. With
+ * `countInserted`, the statement returns "pgrst_ins" (a row was inserted, not updated).
+ */
 function mutationSql(
 	b: SqlBuilder,
 	level: LevelPlan,
 	mutation: string,
 	returning: string,
-	representation: boolean
+	representation: boolean,
+	countInserted = false
 ): string {
+	const inserted = countInserted ? `(SELECT count(*) FROM "pgrst_source" WHERE "pgrst_ins")` : 'NULL::bigint';
+	const ins = countInserted ? `, (${returning}.xmax = 0) AS "pgrst_ins"` : '';
 	if (!representation) {
-		return `WITH "pgrst_source" AS (${mutation} RETURNING 1) SELECT count(*) AS "total", count(*) AS "page", NULL::text AS "body" FROM "pgrst_source"`;
+		return `WITH "pgrst_source" AS (${mutation} RETURNING 1 AS "pgrst_one"${ins}) SELECT count(*) AS "total", count(*) AS "page", NULL::text AS "body", ${inserted} AS "inserted" FROM "pgrst_source"`;
 	}
 	const alias = b.alias();
 	// The level's filters already restricted the mutation itself.
 	const c = compileLevel(b, { ...level, conditions: [] }, alias);
 	const main = `SELECT ${c.object} AS "v" FROM "pgrst_source" AS ${alias} ${c.laterals.map((l) => l.sql).join(' ')}${c.orderBy}`;
-	return `WITH "pgrst_source" AS (${mutation} RETURNING ${returning}.*) SELECT (SELECT count(*) FROM "pgrst_source") AS "total", count(*) AS "page", COALESCE(json_agg("p"."v"), '[]')::text AS "body" FROM (${main}) AS "p"`;
+	return `WITH "pgrst_source" AS (${mutation} RETURNING ${returning}.*${ins}) SELECT (SELECT count(*) FROM "pgrst_source") AS "total", count(*) AS "page", COALESCE(json_agg("p"."v"), '[]')::text AS "body", ${inserted} AS "inserted" FROM (${main}) AS "p"`;
 }
 
 export interface InsertOptions {
@@ -250,6 +256,10 @@ export interface InsertOptions {
 	/** Prefer: missing=default: a key absent from a row takes the column default, not NULL. */
 	missingDefault: boolean;
 	representation: boolean;
+	/** PUT: the URL's primary-key filters, which the payload row itself must pass. */
+	bodyConditions?: PlannedCondition[];
+	/** Report how many rows were inserted rather than updated (tables only: reads xmax). */
+	countInserted?: boolean;
 }
 
 export function insertSql(b: SqlBuilder, rel: Relation, level: LevelPlan, o: InsertOptions): string {
@@ -271,7 +281,10 @@ export function insertSql(b: SqlBuilder, rel: Relation, level: LevelPlan, o: Ins
 				`FROM jsonb_array_elements(${b.param(o.rows)}::jsonb) WITH ORDINALITY AS "pgrst_elem"("j", "n") ` +
 				`CROSS JOIN LATERAL jsonb_populate_record(NULL::${target}, "pgrst_elem"."j") AS "pgrst_rec" ORDER BY "pgrst_elem"."n"`;
 		} else {
-			insert = `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${target}, ${b.param(o.rows)}::json)`;
+			const where = o.bodyConditions
+				? whereSql(o.bodyConditions.map((c) => conditionSql(b, '"pgrst_body"', c, new Map())))
+				: '';
+			insert = `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${target}, ${b.param(o.rows)}::json) AS "pgrst_body"${where}`;
 		}
 	}
 	if (o.onConflict) {
@@ -282,7 +295,7 @@ export function insertSql(b: SqlBuilder, rel: Relation, level: LevelPlan, o: Ins
 				? ` ON CONFLICT ${conflict} DO NOTHING`
 				: ` ON CONFLICT ${conflict} DO UPDATE SET ${updates.join(', ')}`;
 	}
-	return mutationSql(b, level, insert, target, o.representation);
+	return mutationSql(b, level, insert, target, o.representation, o.countInserted);
 }
 
 export function updateSql(
@@ -322,25 +335,31 @@ export function deleteSql(
 }
 
 /**
- * The FROM item of a function call: arguments arrive as one JSON object and are typed by
- * json_to_record with the catalog's parameter types.
+ * A call's arguments: named ones (one JSON object, typed by json_to_record with the catalog's
+ * parameter types), or the whole request body for a single unnamed parameter.
  */
-export function functionFrom(
-	b: SqlBuilder,
-	fn: FunctionDef,
-	args: Record<string, unknown>,
-	scalarColumn?: string
-): string {
-	const used = fn.args.filter((a) => a.name in args);
-	const call = `${qualified(fn.schema, fn.name)}(${used.map((a) => `${ident(a.name)} => "pgrst_args".${ident(a.name)}`).join(', ')})`;
-	const result = scalarColumn ? `${call} AS "pgrst_call"(${ident(scalarColumn)})` : call;
-	if (used.length === 0) return result;
+export type CallArgs = { named: Record<string, unknown> } | { whole: string | Uint8Array; type: string };
+
+/** The FROM item of a function call. */
+export function functionFrom(b: SqlBuilder, fn: FunctionDef, args: CallArgs, scalarColumn?: string): string {
+	const target = qualified(fn.schema, fn.name);
+	const as = (call: string) => (scalarColumn ? `${call} AS "pgrst_call"(${ident(scalarColumn)})` : call);
+	if ('whole' in args) {
+		// The type is the catalog's (json, jsonb, text, xml or bytea), never request text.
+		return as(`${target}(${b.param(args.whole)}::${fn.args[0].type})`);
+	}
+	const named = args.named;
+	const used = fn.args.filter((a) => a.name in named);
+	const call = as(
+		`${target}(${used.map((a) => `${ident(a.name)} => "pgrst_args".${ident(a.name)}`).join(', ')})`
+	);
+	if (used.length === 0) return call;
 	const record = used.map((a) => `${ident(a.name)} ${a.type}`).join(', ');
-	return `json_to_record(${b.param(JSON.stringify(args))}::json) AS "pgrst_args"(${record}) CROSS JOIN LATERAL ${result}`;
+	return `json_to_record(${b.param(JSON.stringify(named))}::json) AS "pgrst_args"(${record}) CROSS JOIN LATERAL ${call}`;
 }
 
 /** A function whose result is not a relation: one JSON value (or an array of them for SETOF). */
-export function scalarCallSql(b: SqlBuilder, fn: FunctionDef, args: Record<string, unknown>): string {
+export function scalarCallSql(b: SqlBuilder, fn: FunctionDef, args: CallArgs): string {
 	const from = functionFrom(b, fn, args, 'pgrst_scalar');
 	if (fn.returns.kind === 'void') return `SELECT 1 AS "page", NULL::text AS "body" FROM ${from}`;
 	if (fn.returnsSet) {
