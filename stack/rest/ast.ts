@@ -102,6 +102,8 @@ export interface LogicTree {
 
 export interface OrderTerm {
 	field: FieldRef;
+	/** `order=rel(col)`: a column of an embedded to-one resource. */
+	relation?: string;
 	direction?: 'asc' | 'desc';
 	nulls?: 'first' | 'last';
 }

@@ -326,7 +326,12 @@ export function parseOrder(input: string): OrderTerm[] {
 	const cur = new Cursor(input, 'order');
 	const terms: OrderTerm[] = [];
 	do {
-		const term: OrderTerm = { field: parseField(cur) };
+		const first = parseField(cur);
+		let term: OrderTerm = { field: first };
+		if (first.path.length === 0 && cur.take('(')) {
+			term = { field: parseField(cur), relation: first.name };
+			cur.expect(')');
+		}
 		if (cur.take('.asc')) term.direction = 'asc';
 		else if (cur.take('.desc')) term.direction = 'desc';
 		if (cur.take('.nullsfirst')) term.nulls = 'first';

@@ -38,7 +38,14 @@ export interface LevelPlan {
 	relation?: Relation;
 	select: PlannedItem[];
 	conditions: PlannedCondition[];
-	order: { ref: ColumnRef; direction?: 'asc' | 'desc'; nulls?: 'first' | 'last' }[];
+	/** With `embed`, the term orders by the embed's exposed column "o<index>". */
+	order: {
+		ref: ColumnRef;
+		embed?: EmbedPlan;
+		index?: number;
+		direction?: 'asc' | 'desc';
+		nulls?: 'first' | 'last';
+	}[];
 	limit?: number;
 	offset?: number;
 }
@@ -47,64 +54,163 @@ export interface EmbedPlan extends LevelPlan {
 	relation: Relation;
 	/** Pairs of (parent column, child column) that join the child to its parent row. */
 	join: [string, string][];
+	/** Many-to-many: the junction table, joined to the child and to the parent row. */
+	through?: {
+		relation: Relation;
+		/** (junction column, child column) pairs. */
+		toChild: [string, string][];
+		/** (junction column, parent column) pairs. */
+		toParent: [string, string][];
+	};
 	toOne: boolean;
 	inner: boolean;
-	/** `...rel(cols)`: the columns are merged into the parent object (to-one only). */
+	/** `...rel(cols)`: the columns join the parent object (to-many: each an array). */
 	spread: boolean;
+	/** `rel()`: joined (for filters) but left out of the output. */
+	empty: boolean;
+	/** Columns the parent orders by (`order=rel(col)`), exposed by the embed as "o0", "o1"... */
+	orderBy: ColumnRef[];
 }
 
+type Cardinality = 'many-to-one' | 'one-to-many' | 'one-to-one' | 'many-to-many';
+
+/** One of PostgREST's relationships from a parent relation (SchemaCache.hs `Relationship`). */
 interface Candidate {
-	fk: ForeignKey;
-	/** True when the parent holds the foreign key (many-to-one / one-to-one from the parent). */
-	parentHoldsKey: boolean;
+	cardinality: Cardinality;
 	target: Relation;
+	/** The foreign key's name (empty for many-to-many). */
+	constraint: string;
+	/** (parent column, target column) pairs; for many-to-many empty (see `junction`). */
+	columns: [string, string][];
+	junction?: {
+		relation: Relation;
+		constraints: [string, string];
+		toParent: [string, string][];
+		toChild: [string, string][];
+	};
+	/** The foreign key references its own table. */
+	self: boolean;
+}
+
+const zip = (a: string[], b: string[]): [string, string][] => a.map((x, i) => [x, b[i]]);
+
+function isUnique(rel: Relation, cols: string[]): boolean {
+	return rel.uniqueKeys.some((key) => key.length === cols.length && key.every((k) => cols.includes(k)));
 }
 
 function relationshipCandidates(cache: SchemaCache, parent: Relation): Candidate[] {
 	const out: Candidate[] = [];
+	const at = (fk: ForeignKey, ref: boolean) =>
+		ref
+			? fk.refSchema === parent.schema && fk.refTable === parent.name
+			: fk.schema === parent.schema && fk.table === parent.name;
 	for (const fk of cache.foreignKeys) {
-		if (fk.schema === parent.schema && fk.table === parent.name) {
+		const self = fk.schema === fk.refSchema && fk.table === fk.refTable;
+		if (at(fk, false)) {
 			const target = cache.relation(fk.refSchema, fk.refTable);
-			if (target) out.push({ fk, parentHoldsKey: true, target });
+			if (target) {
+				const cardinality = isUnique(parent, fk.columns) ? 'one-to-one' : 'many-to-one';
+				out.push({
+					cardinality,
+					target,
+					constraint: fk.constraint,
+					columns: zip(fk.columns, fk.refColumns),
+					self
+				});
+			}
 		}
-		if (fk.refSchema === parent.schema && fk.refTable === parent.name) {
+		if (at(fk, true)) {
 			const target = cache.relation(fk.schema, fk.table);
-			if (target) out.push({ fk, parentHoldsKey: false, target });
+			if (target) {
+				const cardinality = isUnique(target, fk.columns) ? 'one-to-one' : 'one-to-many';
+				out.push({
+					cardinality,
+					target,
+					constraint: fk.constraint,
+					columns: zip(fk.refColumns, fk.columns),
+					self
+				});
+			}
+		}
+	}
+	// Many-to-many: a junction whose keys to both sides are part of its primary key.
+	for (const toParent of cache.foreignKeys) {
+		if (!at(toParent, true)) continue;
+		const junction = cache.relation(toParent.schema, toParent.table);
+		if (!junction) continue;
+		for (const toChild of cache.foreignKeys) {
+			if (toChild.schema !== junction.schema || toChild.table !== junction.name) continue;
+			if (toChild.constraint === toParent.constraint) continue;
+			const cols = [...toParent.columns, ...toChild.columns];
+			if (!cols.every((c) => junction.primaryKey.includes(c))) continue;
+			const target = cache.relation(toChild.refSchema, toChild.refTable);
+			if (!target) continue;
+			out.push({
+				cardinality: 'many-to-many',
+				target,
+				constraint: '',
+				columns: [],
+				junction: {
+					relation: junction,
+					constraints: [toParent.constraint, toChild.constraint],
+					toParent: zip(toParent.columns, toParent.refColumns),
+					toChild: zip(toChild.columns, toChild.refColumns)
+				},
+				self: target.schema === parent.schema && target.name === parent.name
+			});
 		}
 	}
 	return out;
 }
 
+const list = (cols: string[]) => `(${cols.join(', ')})`;
+
 function describeCandidate(parent: Relation, c: Candidate): Record<string, string> {
-	const [from, to] = c.parentHoldsKey ? [c.fk.table, c.fk.refTable] : [c.fk.refTable, c.fk.table];
+	const j = c.junction;
 	return {
-		cardinality: c.parentHoldsKey ? 'many-to-one' : 'one-to-many',
+		cardinality: c.cardinality,
 		embedding: `${parent.name} with ${c.target.name}`,
-		relationship: `${c.fk.constraint} using ${from}(${(c.parentHoldsKey ? c.fk.columns : c.fk.refColumns).join(', ')}) and ${to}(${(c.parentHoldsKey ? c.fk.refColumns : c.fk.columns).join(', ')})`
+		relationship: j
+			? `${j.relation.name} using ${j.constraints[0]}${list(j.toParent.map((p) => p[0]))} and ${j.constraints[1]}${list(j.toChild.map((p) => p[0]))}`
+			: `${c.constraint} using ${parent.name}${list(c.columns.map((p) => p[0]))} and ${c.target.name}${list(c.columns.map((p) => p[1]))}`
 	};
 }
 
-/** PostgREST's embedding rules: by table name, by foreign-key column or constraint name, `!hint` to disambiguate. */
+/**
+ * PostgREST's embedding rules (Plan.hs `findRel`): by table name, foreign-key constraint name or
+ * single column; `!hint` to disambiguate; a self-reference by table name is the one-to-many side,
+ * by column name the many-to-one side.
+ */
 function resolveEmbed(
 	cache: SchemaCache,
 	parent: Relation,
 	name: string,
 	hint: string | undefined
 ): Candidate {
-	const all = relationshipCandidates(cache, parent);
 	const single = (cols: string[]) => (cols.length === 1 ? cols[0] : undefined);
-	let found = all.filter((c) => c.target.name === name);
-	if (found.length === 0) {
-		// `actor_id(...)` or `notifications_actor_id_fkey(...)` names the relationship itself.
-		found = all.filter(
-			(c) => c.parentHoldsKey && (single(c.fk.columns) === name || c.fk.constraint === name)
+	const originCol = (c: Candidate) => single(c.columns.map((p) => p[0]));
+	const targetCol = (c: Candidate) => single(c.columns.map((p) => p[1]));
+	const found = relationshipCandidates(cache, parent).filter((c) => {
+		const isTarget = name === c.target.name;
+		if (c.self) {
+			if (hint === undefined) {
+				return (
+					(isTarget && c.cardinality === 'one-to-many') ||
+					(originCol(c) === name && c.cardinality === 'many-to-one')
+				);
+			}
+			return isTarget && c.cardinality === 'one-to-many' && targetCol(c) === hint;
+		}
+		const view = c.target.kind === 'view';
+		if (hint === undefined) {
+			return isTarget || (!view && c.constraint !== '' && (c.constraint === name || originCol(c) === name));
+		}
+		return (
+			isTarget &&
+			((c.constraint !== '' && (c.constraint === hint || originCol(c) === hint || targetCol(c) === hint)) ||
+				c.junction?.relation.name === hint)
 		);
-	}
-	if (hint !== undefined) {
-		found = found.filter(
-			(c) => c.fk.constraint === hint || single(c.fk.columns) === hint || single(c.fk.refColumns) === hint
-		);
-	}
+	});
 	if (found.length === 1) return found[0];
 	if (found.length === 0) {
 		throw new RestError(
@@ -119,13 +225,21 @@ function resolveEmbed(
 		'PGRST201',
 		`Could not embed because more than one relationship was found for '${parent.name}' and '${name}'`,
 		found.map((c) => describeCandidate(parent, c)),
-		`Try changing '${name}' to one of the following: ${found.map((c) => `'${c.target.name}!${c.fk.constraint}'`).join(', ')}. Find the desired relationship in the 'details' key.`
+		`Try changing '${name}' to one of the following: ${found.map((c) => `'${c.target.name}!${c.junction ? c.junction.relation.name : c.constraint}'`).join(', ')}. Find the desired relationship in the 'details' key.`
 	);
 }
 
-function isUnique(rel: Relation, cols: string[]): boolean {
-	return rel.uniqueKeys.some((key) => key.length === cols.length && key.every((k) => cols.includes(k)));
-}
+const notEmbedded = (key: string): RestError =>
+	new RestError(
+		400,
+		'PGRST108',
+		`'${key}' is not an embedded resource in this request`,
+		null,
+		`Verify that '${key}' is included in the 'select' query parameter.`
+	);
+
+/** `rel()` (or only empty embeds inside): joined for filters, left out of the output. */
+const isEmpty = (embed: EmbedPlan): boolean => embed.select.every((i) => i.type === 'embed' && i.embed.empty);
 
 export class Planner {
 	constructor(
@@ -148,17 +262,7 @@ export class Planner {
 			}
 		};
 		visit(level, []);
-		for (const key of this.query.levels.keys()) {
-			if (!used.has(key)) {
-				throw new RestError(
-					400,
-					'PGRST108',
-					`'${key}' is not an embedded resource in this request`,
-					null,
-					`Verify that '${key}' is included in the 'select' query parameter.`
-				);
-			}
-		}
+		for (const key of this.query.levels.keys()) if (!used.has(key)) throw notEmbedded(key);
 		return level;
 	}
 
@@ -169,6 +273,7 @@ export class Planner {
 	}
 
 	private fill(level: LevelPlan, items: SelectItem[], path: string[]): void {
+		const embedKeys = new Set<string>();
 		for (const item of items) {
 			if (item.type === 'star') {
 				for (const column of level.columns.values()) {
@@ -193,19 +298,17 @@ export class Planner {
 					);
 				}
 				const c = resolveEmbed(this.cache, level.relation, item.name, item.hint);
-				const join: [string, string][] = c.parentHoldsKey
-					? c.fk.columns.map((col, i) => [col, c.fk.refColumns[i]])
-					: c.fk.refColumns.map((col, i) => [col, c.fk.columns[i]]);
-				const toOne = c.parentHoldsKey || isUnique(c.target, c.fk.columns);
-				if (item.spread && !toOne) {
+				const toOne = c.cardinality === 'many-to-one' || c.cardinality === 'one-to-one';
+				const key = item.alias ?? item.name;
+				// PostgREST names each embed's subquery "<parent>_<name>_<depth>": twice the same is Postgres' 42712.
+				if (embedKeys.has(key)) {
 					throw new RestError(
 						400,
-						'PGRST119',
-						`A spread operation on '${item.name}' is not possible`,
-						`'${level.label}' and '${item.name}' do not form a many-to-one or one-to-one relationship`
+						'42712',
+						`table name "${level.relation.name}_${key}_${path.length + 1}" specified more than once`
 					);
 				}
-				const key = item.alias ?? item.name;
+				embedKeys.add(key);
 				const embed: EmbedPlan = {
 					columns: c.target.columns,
 					label: c.target.name,
@@ -213,13 +316,21 @@ export class Planner {
 					select: [],
 					conditions: [],
 					order: [],
-					join,
+					join: c.columns,
+					through: c.junction && {
+						relation: c.junction.relation,
+						toChild: c.junction.toChild,
+						toParent: c.junction.toParent.map(([jc, pc]) => [jc, pc])
+					},
 					toOne,
 					inner: item.inner,
-					spread: item.spread
+					spread: item.spread,
+					empty: false,
+					orderBy: []
 				};
 				const childPath = [...path, key];
 				this.fill(embed, item.select, childPath);
+				embed.empty = isEmpty(embed);
 				this.applyOptions(embed, this.query.levels.get(childPath.join('.')) ?? { filters: [], order: [] });
 				level.select.push({ type: 'embed', key, embed });
 			}
@@ -230,7 +341,30 @@ export class Planner {
 	private applyOptions(level: LevelPlan, options: LevelOptions): void {
 		for (const node of options.filters) level.conditions.push(this.condition(level, node));
 		for (const term of options.order) {
-			level.order.push({ ref: this.column(level, term.field), direction: term.direction, nulls: term.nulls });
+			const { direction, nulls } = term;
+			if (term.relation === undefined) {
+				level.order.push({ ref: this.column(level, term.field), direction, nulls });
+				continue;
+			}
+			const item = level.select.find((i) => i.type === 'embed' && i.key === term.relation);
+			if (!item || item.type !== 'embed') throw notEmbedded(term.relation);
+			const embed = item.embed;
+			if (!embed.toOne) {
+				throw new RestError(
+					400,
+					'PGRST118',
+					`A related order on '${term.relation}' is not possible`,
+					`'${level.label}' and '${term.relation}' do not form a many-to-one or one-to-one relationship`
+				);
+			}
+			embed.orderBy.push(this.column(embed, term.field));
+			level.order.push({
+				ref: embed.orderBy[embed.orderBy.length - 1],
+				embed,
+				index: embed.orderBy.length - 1,
+				direction,
+				nulls
+			});
 		}
 		level.limit = options.limit;
 		level.offset = options.offset;

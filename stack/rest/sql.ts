@@ -146,6 +146,8 @@ function compileLevel(b: SqlBuilder, level: LevelPlan, alias: string): CompiledL
 		if (item.embed.spread) {
 			// `...rel(a,b)`: the embedded columns join the parent object.
 			embed.pairs.forEach((p, i) => pairs.push({ key: p.key, expr: `${embedAlias}."c${i}"` }));
+		} else if (item.embed.empty) {
+			// `rel()`: joined for its filters only.
 		} else {
 			const value = item.embed.toOne ? `${embedAlias}."v"` : `COALESCE(${embedAlias}."v", '[]'::json)`;
 			pairs.push({ key: b.text(item.key), expr: value });
@@ -162,7 +164,8 @@ function compileLevel(b: SqlBuilder, level: LevelPlan, alias: string): CompiledL
 	const order = level.order.map((o) => {
 		const dir = o.direction === 'desc' ? ' DESC' : o.direction === 'asc' ? ' ASC' : '';
 		const nulls = o.nulls === 'first' ? ' NULLS FIRST' : o.nulls === 'last' ? ' NULLS LAST' : '';
-		return `${columnExpr(b, alias, o.ref)}${dir}${nulls}`;
+		const expr = o.embed ? `${embeds.get(o.embed)}."o${o.index}"` : columnExpr(b, alias, o.ref);
+		return `${expr}${dir}${nulls}`;
 	});
 	const object =
 		pairs.length > 0
@@ -180,19 +183,37 @@ const whereSql = (conds: string[]) => (conds.length > 0 ? ` WHERE ${conds.join('
 function embedSql(b: SqlBuilder, embed: EmbedPlan, parentAlias: string): { sql: string; pairs: Pair[] } {
 	const alias = b.alias();
 	const c = compileLevel(b, embed, alias);
-	const join = embed.join.map(
-		([parent, child]) => `${alias}.${ident(child)} = ${parentAlias}.${ident(parent)}`
-	);
+	const through = embed.through;
+	let from = `${qualified(embed.relation.schema, embed.relation.name)} AS ${alias}`;
+	let join: string[];
+	if (through) {
+		// Many-to-many: the child rows the junction links to the parent row.
+		const j = b.alias();
+		const on = through.toChild.map(([jc, cc]) => `${j}.${ident(jc)} = ${alias}.${ident(cc)}`);
+		from += ` JOIN ${qualified(through.relation.schema, through.relation.name)} AS ${j} ON ${on.join(' AND ')}`;
+		join = through.toParent.map(([jc, pc]) => `${j}.${ident(jc)} = ${parentAlias}.${ident(pc)}`);
+	} else {
+		join = embed.join.map(([parent, child]) => `${alias}.${ident(child)} = ${parentAlias}.${ident(parent)}`);
+	}
+	const ordered = embed.orderBy.map((ref, i) => `${columnExpr(b, alias, ref)} AS "o${i}"`);
 	const selectList = embed.spread
-		? [`TRUE AS "v"`, ...c.pairs.map((p, i) => `${p.expr} AS "c${i}"`)].join(', ')
-		: `${c.object} AS "v"`;
+		? [`TRUE AS "v"`, ...c.pairs.map((p, i) => `${p.expr} AS "c${i}"`), ...ordered].join(', ')
+		: [`${c.object} AS "v"`, ...ordered].join(', ');
 	const rows =
-		`SELECT ${selectList} FROM ${qualified(embed.relation.schema, embed.relation.name)} AS ${alias} ` +
+		`SELECT ${selectList} FROM ${from} ` +
 		c.laterals.map((l) => l.sql).join(' ') +
 		whereSql([...join, ...c.where]) +
 		c.orderBy +
 		range(b, embed.limit, embed.offset);
 	if (embed.toOne) return { sql: rows, pairs: c.pairs };
+	if (embed.spread) {
+		// A to-many spread: each column becomes the array of its values (PostgREST 13).
+		const arrays = c.pairs.map((_, i) => `COALESCE(json_agg("x"."c${i}"), '[]'::json) AS "c${i}"`);
+		return {
+			sql: `SELECT bool_or("x"."v") AS "v"${arrays.map((a) => `, ${a}`).join('')} FROM (${rows}) AS "x"`,
+			pairs: c.pairs
+		};
+	}
 	return { sql: `SELECT json_agg("x"."v") AS "v" FROM (${rows}) AS "x"`, pairs: c.pairs };
 }
 
