@@ -1,7 +1,7 @@
 /**
  * Resource embedding through supabase-js with PostgREST's (v12/v13) rules: a foreign-key
  * constraint name as a one-to-many target, self-references both ways, many-to-many through a
- * junction, spreads of to-one and to-many, `rel()` left out of the output, a duplicate embed
+ * junction, computed fields and relationships, spreads of to-one and to-many, `rel()` left out of the output, a duplicate embed
  * (42712), and ordering by an embedded to-one column (PGRST118 for to-many).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,11 @@ beforeAll(async () => {
 		create table public.re_book_tags (book_id int references public.re_books (id), tag_id int references public.re_tags (id),
 			primary key (book_id, tag_id));
 		insert into public.re_book_tags values (1, 1), (1, 2), (3, 2);
+		create function public.re_shout(public.re_books) returns text language sql stable as $$ select $1.title || '!' $$;
+		create function public.re_works(public.re_authors) returns setof public.re_books language sql stable
+			as $$ select * from public.re_books where author_id = $1.id $$;
+		create function public.re_writer(public.re_books) returns public.re_authors language sql stable
+			as $$ select * from public.re_authors where id = $1.author_id $$;
 		grant select on public.re_collections, public.re_authors, public.re_books, public.re_tags, public.re_book_tags to anon;
 		notify pgrst, 'reload schema';`);
 	await eventually(
@@ -36,9 +41,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	await sql(
-		'drop table public.re_book_tags, public.re_tags, public.re_books, public.re_authors, public.re_collections'
-	);
+	await sql(`drop function public.re_shout(public.re_books), public.re_works(public.re_authors), public.re_writer(public.re_books);
+		drop table public.re_book_tags, public.re_tags, public.re_books, public.re_authors, public.re_collections;`);
 	await closeSql();
 });
 
@@ -82,6 +86,30 @@ describe('relationships', () => {
 			{ title: 'A2', re_tags: [] },
 			{ title: 'B1', re_tags: [{ label: 'blue' }] }
 		]);
+	});
+});
+
+describe('computed fields and relationships', () => {
+	it('a function of the row is a column to select, filter and order by', async () => {
+		const { data, error } = await anon
+			.from('re_books')
+			.select('title, re_shout')
+			.like('re_shout', 'A*')
+			.order('re_shout', { ascending: false });
+		expect(error).toBeNull();
+		expect(data).toEqual([
+			{ title: 'A2', re_shout: 'A2!' },
+			{ title: 'A1', re_shout: 'A1!' }
+		]);
+	});
+
+	it('a function of the row returning rows embeds them (to-many for SETOF, else to-one)', async () => {
+		const [works, writer] = await Promise.all([
+			anon.from('re_authors').select('name, re_works(title)').eq('id', 2),
+			anon.from('re_books').select('title, re_writer(name)').eq('id', 1)
+		]);
+		expect(works.data).toEqual([{ name: 'Bob', re_works: [{ title: 'B1' }] }]);
+		expect(writer.data).toEqual([{ title: 'A1', re_writer: { name: 'Ann' } }]);
 	});
 });
 

@@ -135,7 +135,7 @@ const BODY_TYPES: ReadonlySet<string> = new Set(['json', 'jsonb', 'text', 'xml',
 export async function readFunctions(
 	db: Db,
 	schemas: string[]
-): Promise<{ def: FunctionDef; resultRel?: number }[]> {
+): Promise<{ def: FunctionDef; resultRel?: number; rowArgRel?: number; callable: boolean }[]> {
 	const { rows } = await db.query<{
 		schema: string;
 		name: string;
@@ -145,6 +145,7 @@ export async function readFunctions(
 		rettypename: string;
 		typtype: string;
 		typrelid: number;
+		row_arg_rel: number | null;
 		arg_types: number[];
 		arg_type_names: string[];
 		arg_modes: string[] | null;
@@ -154,6 +155,7 @@ export async function readFunctions(
 		`select n.nspname as schema, p.proname as name, p.proretset as retset, p.provolatile as volatile,
 		        format_type(p.prorettype, null) as rettype, t.typname as rettypename, t.typtype, t.typrelid::int as typrelid,
 		        a.types::int[] as arg_types,
+		        case when p.pronargs = 1 then (select nullif(at.typrelid, 0)::int from pg_type at where at.oid = p.proargtypes[0]) end as row_arg_rel,
 		        array(select format_type(x, null) from unnest(a.types) as x)::text[] as arg_type_names,
 		        p.proargmodes::text[] as arg_modes, p.proargnames::text[] as arg_names, p.pronargdefaults as ndefaults
 		   from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_type t on t.oid = p.prorettype
@@ -161,7 +163,7 @@ export async function readFunctions(
 		  where n.nspname = any($1) and p.prokind = 'f' and p.prorettype <> 'trigger'::regtype`,
 		[schemas]
 	);
-	return rows.flatMap((p) => {
+	return rows.map((p) => {
 		const modes = p.arg_modes ?? p.arg_types.map(() => 'i');
 		const names = p.arg_names ?? [];
 		const inputs: FunctionArg[] = [];
@@ -186,7 +188,10 @@ export async function readFunctions(
 		// PostgREST exposes a function only if its parameters are all named, or it has exactly one
 		// unnamed parameter, of a type a whole request body can be (json, jsonb, text, xml, bytea).
 		const unnamed = inputs.filter((a) => a.name === '').length;
-		if (unnamed > 1 || (unnamed === 1 && (inputs.length !== 1 || !BODY_TYPES.has(inputs[0].type)))) return [];
+		const callable = !(
+			unnamed > 1 ||
+			(unnamed === 1 && (inputs.length !== 1 || !BODY_TYPES.has(inputs[0].type)))
+		);
 		const composite = p.typtype === 'c';
 		let returns: FunctionDef['returns'];
 		if (p.rettypename === 'void') returns = { kind: 'void' };
@@ -203,7 +208,9 @@ export async function readFunctions(
 			volatility: p.volatile === 'i' ? 'immutable' : p.volatile === 's' ? 'stable' : 'volatile',
 			returns
 		};
-		return composite ? [{ def, resultRel: p.typrelid }] : [{ def }];
+		// One parameter of a table's row type: a computed field or relationship of that table.
+		const rowArgRel = p.row_arg_rel ?? undefined;
+		return { def, resultRel: composite ? p.typrelid : undefined, rowArgRel, callable };
 	});
 }
 

@@ -12,12 +12,14 @@ import type {
 	SelectItem
 } from './ast.ts';
 import { RestError, undefinedColumn } from './errors.ts';
-import type { Column, ForeignKey, Relation, SchemaCache } from './schema.ts';
+import type { Column, ForeignKey, FunctionDef, Relation, SchemaCache } from './schema.ts';
 
 /** A column of the level's relation, with an optional JSON path. */
 export interface ColumnRef {
 	column: Column;
 	path: JsonStep[];
+	/** A computed field: the function called with the row (`column` describes its result). */
+	computed?: FunctionDef;
 }
 
 export type PlannedCondition =
@@ -54,6 +56,8 @@ export interface EmbedPlan extends LevelPlan {
 	relation: Relation;
 	/** Pairs of (parent column, child column) that join the child to its parent row. */
 	join: [string, string][];
+	/** A computed relationship: the function called with the parent row gives the child rows. */
+	fn?: FunctionDef;
 	/** Many-to-many: the junction table, joined to the child and to the parent row. */
 	through?: {
 		relation: Relation;
@@ -90,6 +94,8 @@ interface Candidate {
 	};
 	/** The foreign key references its own table. */
 	self: boolean;
+	/** A computed relationship (a function taking the parent's row). */
+	fn?: FunctionDef;
 }
 
 const zip = (a: string[], b: string[]): [string, string][] => a.map((x, i) => [x, b[i]]);
@@ -132,6 +138,11 @@ function relationshipCandidates(cache: SchemaCache, parent: Relation): Candidate
 				});
 			}
 		}
+	}
+	for (const fn of parent.computed?.values() ?? []) {
+		if (fn.returns.kind !== 'composite' || !fn.returns.relation) continue;
+		const cardinality = fn.returnsSet ? 'one-to-many' : 'many-to-one';
+		out.push({ cardinality, target: fn.returns.relation, constraint: '', columns: [], self: false, fn });
 	}
 	// Many-to-many: a junction whose keys to both sides are part of its primary key.
 	for (const toParent of cache.foreignKeys) {
@@ -191,6 +202,7 @@ function resolveEmbed(
 	const originCol = (c: Candidate) => single(c.columns.map((p) => p[0]));
 	const targetCol = (c: Candidate) => single(c.columns.map((p) => p[1]));
 	const found = relationshipCandidates(cache, parent).filter((c) => {
+		if (c.fn) return name === c.fn.name;
 		const isTarget = name === c.target.name;
 		if (c.self) {
 			if (hint === undefined) {
@@ -266,10 +278,22 @@ export class Planner {
 		return level;
 	}
 
-	column(level: Pick<LevelPlan, 'columns' | 'label'>, field: FieldRef): ColumnRef {
+	column(level: Pick<LevelPlan, 'columns' | 'label' | 'relation'>, field: FieldRef): ColumnRef {
 		const column = level.columns.get(field.name);
-		if (!column) throw undefinedColumn(level.label, field.name);
-		return { column, path: field.path };
+		if (column) return { column, path: field.path };
+		const fn = level.relation?.computed?.get(field.name);
+		if (fn && fn.returns.kind === 'scalar' && !fn.returnsSet) {
+			const result: Column = {
+				name: fn.name,
+				type: fn.returns.type,
+				typeOid: 0,
+				nullable: true,
+				hasDefault: false,
+				generated: true
+			};
+			return { column: result, path: field.path, computed: fn };
+		}
+		throw undefinedColumn(level.label, field.name);
 	}
 
 	private fill(level: LevelPlan, items: SelectItem[], path: string[]): void {
@@ -317,6 +341,7 @@ export class Planner {
 					conditions: [],
 					order: [],
 					join: c.columns,
+					fn: c.fn,
 					through: c.junction && {
 						relation: c.junction.relation,
 						toChild: c.junction.toChild,

@@ -44,6 +44,11 @@ export interface Relation {
 	primaryKey: string[];
 	/** Unique constraints and unique indexes (including the primary key). */
 	uniqueKeys: string[][];
+	/**
+	 * Functions taking this relation's row as their one parameter, by name: computed fields
+	 * (scalar results) and computed relationships (rows of a relation).
+	 */
+	computed?: Map<string, FunctionDef>;
 }
 
 export interface FunctionArg {
@@ -154,7 +159,7 @@ export async function loadSchema(db: pg.Pool, schemas: string[], roles: string[]
 		rel.uniqueKeys.push(key.columns);
 	}
 	const functions = new Map<string, FunctionDef[]>();
-	for (const { def, resultRel } of procs) {
+	for (const { def, resultRel, rowArgRel, callable } of procs) {
 		if (resultRel) {
 			def.returns = {
 				kind: 'composite',
@@ -163,7 +168,10 @@ export async function loadSchema(db: pg.Pool, schemas: string[], roles: string[]
 			};
 		}
 		const key = `${def.schema}.${def.name}`;
-		functions.set(key, [...(functions.get(key) ?? []), def]);
+		// Not callable by RPC (unnamed parameters), but possibly a computed field.
+		if (callable) functions.set(key, [...(functions.get(key) ?? []), def]);
+		const owner = rowArgRel === undefined ? undefined : relations.get(rowArgRel);
+		if (owner && def.schema === owner.schema) (owner.computed ??= new Map()).set(def.name, def);
 	}
 	return new SchemaCache(byName, foreignKeys, functions, types, roleSettings);
 }

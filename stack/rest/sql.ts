@@ -73,7 +73,10 @@ const IS_SQL: Record<string, string> = {
 };
 
 function columnExpr(b: SqlBuilder, alias: string, ref: ColumnRef): string {
-	let expr = `${alias}.${ident(ref.column.name)}`;
+	// A computed field is its function applied to the row.
+	let expr = ref.computed
+		? `${qualified(ref.computed.schema, ref.computed.name)}(${alias})`
+		: `${alias}.${ident(ref.column.name)}`;
 	for (const step of ref.path) {
 		const key = step.index !== undefined ? `${b.param(step.index)}::int` : b.text(step.key);
 		expr = `(${expr} ${step.arrow} ${key})`;
@@ -186,7 +189,11 @@ function embedSql(b: SqlBuilder, embed: EmbedPlan, parentAlias: string): { sql: 
 	const through = embed.through;
 	let from = `${qualified(embed.relation.schema, embed.relation.name)} AS ${alias}`;
 	let join: string[];
-	if (through) {
+	if (embed.fn) {
+		// A computed relationship: the function's rows for the parent row.
+		from = `${qualified(embed.fn.schema, embed.fn.name)}(${parentAlias}) AS ${alias}`;
+		join = [];
+	} else if (through) {
 		// Many-to-many: the child rows the junction links to the parent row.
 		const j = b.alias();
 		const on = through.toChild.map(([jc, cc]) => `${j}.${ident(jc)} = ${alias}.${ident(cc)}`);
