@@ -2,6 +2,7 @@
 // (relations, columns, foreign keys, types); request text survives only as values.
 
 import type {
+	Aggregate,
 	Condition,
 	FieldRef,
 	Filter,
@@ -30,6 +31,8 @@ export type PlannedCondition =
 
 export type PlannedItem =
 	| { type: 'column'; key: string; ref: ColumnRef; cast?: string }
+	/** `col.sum()`, `count()`: the level's other columns become its GROUP BY. */
+	| { type: 'aggregate'; key: string; fn: Aggregate; ref?: ColumnRef; cast?: string; resultCast?: string }
 	| { type: 'embed'; key: string; embed: EmbedPlan };
 
 export interface LevelPlan {
@@ -256,8 +259,17 @@ const isEmpty = (embed: EmbedPlan): boolean => embed.select.every((i) => i.type 
 export class Planner {
 	constructor(
 		private readonly cache: SchemaCache,
-		private readonly query: QueryParams
+		private readonly query: QueryParams,
+		/** db-aggregates-enabled (off on Supabase: PGRST123). */
+		private readonly aggregates = false
 	) {}
+
+	private castType(name: string | undefined): string | undefined {
+		if (name === undefined) return undefined;
+		const cast = this.cache.types.get(name.toLowerCase());
+		if (!cast) throw new RestError(400, '42704', `type "${name}" does not exist`);
+		return cast;
+	}
 
 	/** The root level over a relation (tables, views) or a function's result columns. */
 	root(columns: Map<string, Column>, label: string, relation?: Relation): LevelPlan {
@@ -303,6 +315,18 @@ export class Planner {
 				for (const column of level.columns.values()) {
 					level.select.push({ type: 'column', key: column.name, ref: { column, path: [] } });
 				}
+			} else if (item.type === 'field' && item.aggregate) {
+				if (!this.aggregates)
+					throw new RestError(400, 'PGRST123', 'Use of aggregate functions is not allowed');
+				const ref = item.field.name === '' ? undefined : this.column(level, item.field);
+				level.select.push({
+					type: 'aggregate',
+					key: item.alias ?? item.aggregate,
+					fn: item.aggregate,
+					ref,
+					cast: this.castType(item.cast),
+					resultCast: this.castType(item.aggregateCast)
+				});
 			} else if (item.type === 'field') {
 				const ref = this.column(level, item.field);
 				const last = item.field.path[item.field.path.length - 1];

@@ -132,10 +132,22 @@ function compileLevel(b: SqlBuilder, level: LevelPlan, alias: string): CompiledL
 	const laterals: CompiledLevel['laterals'] = [];
 	const embeds = new Map<EmbedPlan, string>();
 	const where: string[] = [];
+	const grouped: string[] = [];
+	let aggregated = false;
 	for (const item of level.select) {
 		if (item.type === 'column') {
 			let expr = columnExpr(b, alias, item.ref);
 			if (item.cast) expr = `CAST(${expr} AS ${item.cast})`;
+			pairs.push({ key: b.text(item.key), expr });
+			grouped.push(expr);
+			continue;
+		}
+		if (item.type === 'aggregate') {
+			aggregated = true;
+			let arg = item.ref ? columnExpr(b, alias, item.ref) : '*';
+			if (item.ref && item.cast) arg = `CAST(${arg} AS ${item.cast})`;
+			let expr = `${item.fn.toUpperCase()}(${arg})`;
+			if (item.resultCast) expr = `CAST(${expr} AS ${item.resultCast})`;
 			pairs.push({ key: b.text(item.key), expr });
 			continue;
 		}
@@ -174,7 +186,14 @@ function compileLevel(b: SqlBuilder, level: LevelPlan, alias: string): CompiledL
 		pairs.length > 0
 			? `json_object(${pairs.map((p) => `(${p.key}) : ${p.expr}`).join(', ')}${b.stripNulls ? ' ABSENT ON NULL' : ''} RETURNING json)`
 			: `'{}'::json`;
-	return { object, pairs, laterals, where, orderBy: order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '' };
+	const groupBy = aggregated && grouped.length > 0 ? ` GROUP BY ${grouped.join(', ')}` : '';
+	return {
+		object,
+		pairs,
+		laterals,
+		where,
+		orderBy: `${groupBy}${order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''}`
+	};
 }
 
 function range(b: SqlBuilder, limit: number | undefined, offset: number | undefined): string {

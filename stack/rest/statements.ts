@@ -102,7 +102,11 @@ function tableStatement(req: ApiRequest, action: TableAction, deps: HandlerDeps)
 		const key = `${rel.schema}.${rel.name}|${req.search}|${action.range ?? ''}|${req.prefer.count ?? ''}|${req.stripNulls}`;
 		const hit = deps.state.reads.get(key);
 		if (hit) return { ...base, sql: hit.sql, params: hit.params, readOnly: true };
-		const level = new Planner(cache, action.query).root(rel.columns, rel.name, rel);
+		const level = new Planner(cache, action.query, deps.ctx.config.rest.aggregates).root(
+			rel.columns,
+			rel.name,
+			rel
+		);
 		const b = new SqlBuilder(req.stripNulls);
 		const sql = readSql(b, level, {
 			from: qualified(rel.schema, rel.name),
@@ -115,7 +119,11 @@ function tableStatement(req: ApiRequest, action: TableAction, deps: HandlerDeps)
 	// Nothing to write: an empty batch or an empty PATCH object.
 	if ((action.type === 'insert' || action.type === 'upsert') && action.rows.length === 0) return null;
 	if (action.type === 'update' && Object.keys(action.row).length === 0) return null;
-	const level = new Planner(cache, action.query).root(rel.columns, rel.name, rel);
+	const level = new Planner(cache, action.query, deps.ctx.config.rest.aggregates).root(
+		rel.columns,
+		rel.name,
+		rel
+	);
 	const representation = req.prefer.return === 'representation';
 	const maxAffected = req.prefer.handling === 'strict' ? req.prefer.maxAffected : undefined;
 	const b = new SqlBuilder(req.stripNulls);
@@ -356,7 +364,11 @@ function rpcStatement(
 		skip
 	);
 	const columns = new Map(fn.returns.columns.map((col) => [col.name, col]));
-	const level = new Planner(cache, query).root(columns, action.fn, fn.returns.relation);
+	const level = new Planner(cache, query, deps.ctx.config.rest.aggregates).root(
+		columns,
+		action.fn,
+		fn.returns.relation
+	);
 	const sql = readSql(b, level, {
 		from: '"pgrst_source"',
 		source: `SELECT "pgrst_call".* FROM ${functionFrom(b, fn, call)} AS "pgrst_call"`,
