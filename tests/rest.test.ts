@@ -283,7 +283,8 @@ describe('reading under RLS', () => {
 			.eq('id', alice.id)
 			.csv();
 		expect(error).toBeNull();
-		expect(data).toBe(`id,display_name\n${alice.id},Alice Chen`);
+		// Postgres' record text form, as PostgREST builds CSV: a value with a space is quoted.
+		expect(data).toBe(`id,display_name\n${alice.id},"Alice Chen"`);
 	});
 
 	it('explain() is refused as on Supabase (db-plan-enabled off): 406 PGRST107', async () => {

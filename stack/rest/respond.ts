@@ -17,6 +17,8 @@ export interface Outcome {
 	body: string | null;
 	/** Rows an upsert inserted rather than updated (201 vs 200). */
 	inserted?: number;
+	/** text/csv reads: the rows in Postgres' record text form, one per line. */
+	csv?: string;
 }
 
 /** `Preference-Applied`, in PostgREST's order; `max-affected` only counts with handling=strict. */
@@ -85,6 +87,12 @@ export function negotiate(accept: string | undefined): Media {
 		'PGRST107',
 		`None of these media types are available: ${entries.map(mediaName).join(', ')}`
 	);
+}
+
+/** PostgREST's CSV header: the first row's keys, unquoted ('' without rows). */
+function csvHeader(body: string): string {
+	const first = (JSON.parse(body) as unknown[])[0];
+	return typeof first === 'object' && first !== null ? Object.keys(first).join(',') : '';
 }
 
 function toCsv(body: string): string {
@@ -156,7 +164,7 @@ export function respondRead(req: ApiRequest, stmt: Statement, o: Outcome): Reply
 		body = firstOf(body);
 		type = req.media === 'object' ? OBJECT_TYPE : JSON_TYPE;
 	} else if (req.media === 'csv') {
-		body = toCsv(body);
+		body = o.csv === undefined ? toCsv(body) : `${csvHeader(body)}\n${o.csv}`;
 		type = 'text/csv; charset=utf-8';
 	}
 	headers['Content-Type'] = type;

@@ -251,9 +251,14 @@ export interface ReadOptions {
 	count: boolean;
 	/** Row cap (config.rest.maxRows) applied to the root. */
 	maxRows?: number;
+	/**
+	 * text/csv: also return the rows in Postgres' record text form (as PostgREST builds CSV:
+	 * each row's text without its parentheses, one per line), in the "csv" column.
+	 */
+	csv?: boolean;
 }
 
-/** total (when counted), page (rows returned) and body (a JSON array, as text). */
+/** total (when counted), page (rows returned), body (a JSON array, as text) and csv. */
 export function readSql(b: SqlBuilder, level: LevelPlan, options: ReadOptions): string {
 	const alias = b.alias();
 	const c = compileLevel(b, level, alias);
@@ -261,14 +266,35 @@ export function readSql(b: SqlBuilder, level: LevelPlan, options: ReadOptions): 
 	const where = whereSql(c.where);
 	let limit = level.limit;
 	if (options.maxRows !== undefined) limit = Math.min(limit ?? options.maxRows, options.maxRows);
-	const main = `SELECT ${c.object} AS "v" FROM ${from} ${c.laterals.map((l) => l.sql).join(' ')}${where}${c.orderBy}${range(b, limit, level.offset)}`;
+	const record = options.csv ? `, ROW(${c.pairs.map((p) => p.expr).join(', ')}) AS "r"` : '';
+	const main = `SELECT ${c.object} AS "v"${record} FROM ${from} ${c.laterals.map((l) => l.sql).join(' ')}${where}${c.orderBy}${range(b, limit, level.offset)}`;
 	const needed = c.laterals
 		.filter((l) => l.neededForFilter)
 		.map((l) => l.sql)
 		.join(' ');
 	const total = options.count ? `(SELECT count(*) FROM ${from} ${needed}${where})` : 'NULL::bigint';
 	const cte = options.source ? `WITH "pgrst_source" AS MATERIALIZED (${options.source}) ` : '';
-	return `${cte}SELECT ${total} AS "total", count(*) AS "page", COALESCE(json_agg("p"."v"), '[]')::text AS "body" FROM (${main}) AS "p"`;
+	const csv = options.csv
+		? `COALESCE(string_agg(substring("p"."r"::text, 2, length("p"."r"::text) - 2), E'\\n'), '')`
+		: 'NULL::text';
+	return `${cte}SELECT ${total} AS "total", count(*) AS "page", COALESCE(json_agg("p"."v"), '[]')::text AS "body", ${csv} AS "csv" FROM (${main}) AS "p"`;
+}
+
+/**
+ * `count=planned`: the planner's row estimate for the root's rows (PostgREST explains its count
+ * query). Built with its own parameters: only the root's filters (embedded filters are left out
+ * of the estimate), so every parameter is referenced.
+ */
+export function plannedCountSql(level: LevelPlan, from: string): { sql: string; params: unknown[] } {
+	const b = new SqlBuilder();
+	const alias = b.alias();
+	const onEmbed = (c: PlannedCondition): boolean =>
+		c.type === 'embedNull' || (c.type === 'logic' && c.children.some(onEmbed));
+	const conds = level.conditions.filter((c) => !onEmbed(c)).map((c) => conditionSql(b, alias, c, new Map()));
+	return {
+		sql: `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${from} AS ${alias}${whereSql(conds)}`,
+		params: b.params
+	};
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 	deleteSql,
 	functionFrom,
 	insertSql,
+	plannedCountSql,
 	qualified,
 	readSql,
 	scalarCallSql,
@@ -46,12 +47,17 @@ export interface Statement {
 	returnsVoid: boolean;
 	/** PUT: anything but exactly one row written rolls back (PGRST115). */
 	exactlyOne?: boolean;
+	/**
+	 * `count=planned|estimated`: EXPLAIN of the count query, run in the same transaction; with
+	 * `estimated` its figure is used only past `estimatedOver` rows (the exact count below).
+	 */
+	planned?: { sql: string; params: unknown[]; estimatedOver?: number };
 }
 
 /** The schema cache in use, and the SQL of recent reads built from it (dropped on reload). */
 export interface RestState {
 	cache: SchemaCache;
-	reads: Lru<string, { sql: string; params: unknown[] }>;
+	reads: Lru<string, { sql: string; params: unknown[]; planned?: Statement['planned'] }>;
 }
 
 export const newReadCache = (): RestState['reads'] => new Lru(500);
@@ -99,22 +105,26 @@ function tableStatement(req: ApiRequest, action: TableAction, deps: HandlerDeps)
 	const singular = req.media === 'object';
 	const base = { readOnly: false, singular, returnsVoid: false };
 	if (action.type === 'read') {
-		const key = `${rel.schema}.${rel.name}|${req.search}|${action.range ?? ''}|${req.prefer.count ?? ''}|${req.stripNulls}`;
+		const { count } = req.prefer;
+		const key = `${rel.schema}.${rel.name}|${req.search}|${action.range ?? ''}|${count ?? ''}|${req.stripNulls}|${req.media}`;
 		const hit = deps.state.reads.get(key);
-		if (hit) return { ...base, sql: hit.sql, params: hit.params, readOnly: true };
+		if (hit) return { ...base, sql: hit.sql, params: hit.params, planned: hit.planned, readOnly: true };
 		const level = new Planner(cache, action.query, deps.ctx.config.rest.aggregates).root(
 			rel.columns,
 			rel.name,
 			rel
 		);
 		const b = new SqlBuilder(req.stripNulls);
-		const sql = readSql(b, level, {
-			from: qualified(rel.schema, rel.name),
-			count: req.prefer.count !== undefined,
-			maxRows: deps.ctx.config.rest.maxRows
-		});
-		deps.state.reads.set(key, { sql, params: b.params });
-		return { ...base, sql, params: b.params, readOnly: true };
+		const { maxRows } = deps.ctx.config.rest;
+		const from = qualified(rel.schema, rel.name);
+		const exact = count === 'exact' || count === 'estimated';
+		const sql = readSql(b, level, { from, count: exact, maxRows, csv: req.media === 'csv' });
+		const planned =
+			count === 'planned' || count === 'estimated'
+				? { ...plannedCountSql(level, from), estimatedOver: count === 'estimated' ? maxRows : undefined }
+				: undefined;
+		deps.state.reads.set(key, { sql, params: b.params, planned });
+		return { ...base, sql, params: b.params, planned, readOnly: true };
 	}
 	// Nothing to write: an empty batch or an empty PATCH object.
 	if ((action.type === 'insert' || action.type === 'upsert') && action.rows.length === 0) return null;
@@ -373,7 +383,8 @@ function rpcStatement(
 		from: '"pgrst_source"',
 		source: `SELECT "pgrst_call".* FROM ${functionFrom(b, fn, call)} AS "pgrst_call"`,
 		count: req.prefer.count !== undefined || maxAffected !== undefined,
-		maxRows: deps.ctx.config.rest.maxRows
+		maxRows: deps.ctx.config.rest.maxRows,
+		csv: req.media === 'csv'
 	});
 	return { sql, params: b.params, readOnly, singular, single: !fn.returnsSet, returnsVoid, maxAffected };
 }

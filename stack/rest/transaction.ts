@@ -48,7 +48,14 @@ function named(client: pg.PoolClient, text: string, values: unknown[]): pg.Query
 	return { name, text, values };
 }
 
-type Row = { total: string | null; page: string; body: string | null; inserted?: string | null };
+type Row = {
+	total: string | null;
+	page: string;
+	body: string | null;
+	inserted?: string | null;
+	csv?: string | null;
+};
+type PlanRow = { 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] };
 
 /** db-tx-end with `Prefer: tx`: whether this request's transaction is rolled back. */
 function rollsBack(deps: HandlerDeps, req: ApiRequest): boolean {
@@ -89,6 +96,7 @@ export async function runStatement(deps: HandlerDeps, req: ApiRequest, stmt: Sta
 				])
 			),
 			client.query<Row>(named(client, stmt.sql, stmt.params)),
+			...(stmt.planned ? [client.query<PlanRow>(named(client, stmt.planned.sql, stmt.planned.params))] : []),
 			// After an error the transaction is aborted and COMMIT answers ROLLBACK.
 			...(decides ? [] : end.map((q) => client.query(q)))
 		];
@@ -105,8 +113,18 @@ export async function runStatement(deps: HandlerDeps, req: ApiRequest, stmt: Sta
 			total: row?.total === null || row?.total === undefined ? null : Number(row.total),
 			page: Number(row?.page ?? 0),
 			body: row?.body ?? null,
-			inserted: row?.inserted === null || row?.inserted === undefined ? undefined : Number(row.inserted)
+			inserted: row?.inserted === null || row?.inserted === undefined ? undefined : Number(row.inserted),
+			csv: row?.csv ?? undefined
 		};
+		if (stmt.planned) {
+			const plan = (settled[3] as PromiseFulfilledResult<pg.QueryResult<PlanRow>>).value.rows[0];
+			const estimate = Math.round(plan['QUERY PLAN'][0].Plan['Plan Rows']);
+			const over = stmt.planned.estimatedOver;
+			// estimated: the exact count, unless it passes max-rows (then the larger of both).
+			if (over === undefined) outcome.total = estimate;
+			else if (outcome.total !== null && outcome.total > over)
+				outcome.total = Math.max(outcome.total, estimate);
+		}
 		if (!decides) return outcome;
 		if (stmt.singular && outcome.page !== 1) {
 			await client.query('ROLLBACK');
