@@ -1,7 +1,7 @@
 /**
  * Resource embedding through supabase-js with PostgREST's (v12/v13) rules: a foreign-key
  * constraint name as a one-to-many target, self-references both ways, many-to-many through a
- * junction, computed fields and relationships, spreads of to-one and to-many, `rel()` left out of the output, a duplicate embed
+ * junction, relationships through views, computed fields and relationships, spreads of to-one and to-many, `rel()` left out of the output, a duplicate embed
  * (42712), and ordering by an embedded to-one column (PGRST118 for to-many).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,8 @@ beforeAll(async () => {
 			as $$ select * from public.re_books where author_id = $1.id $$;
 		create function public.re_writer(public.re_books) returns public.re_authors language sql stable
 			as $$ select * from public.re_authors where id = $1.author_id $$;
+		create view public.re_books_v as select id, title, author_id as writer from public.re_books;
+		grant select on public.re_books_v to anon;
 		grant select on public.re_collections, public.re_authors, public.re_books, public.re_tags, public.re_book_tags to anon;
 		notify pgrst, 'reload schema';`);
 	await eventually(
@@ -42,6 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await sql(`drop function public.re_shout(public.re_books), public.re_works(public.re_authors), public.re_writer(public.re_books);
+		drop view public.re_books_v;
 		drop table public.re_book_tags, public.re_tags, public.re_books, public.re_authors, public.re_collections;`);
 	await closeSql();
 });
@@ -86,6 +89,20 @@ describe('relationships', () => {
 			{ title: 'A2', re_tags: [] },
 			{ title: 'B1', re_tags: [{ label: 'blue' }] }
 		]);
+	});
+});
+
+describe('relationships through views', () => {
+	it('a view showing a foreign key embeds both ways under its own column names', async () => {
+		const [fromView, toView] = await Promise.all([
+			anon.from('re_books_v').select('title, re_authors(name)').eq('id', 3),
+			anon.from('re_authors').select('name, re_books_v(title, writer)').eq('id', 2)
+		]);
+		expect(fromView).toMatchObject({ error: null, data: [{ title: 'B1', re_authors: { name: 'Bob' } }] });
+		expect(toView).toMatchObject({
+			error: null,
+			data: [{ name: 'Bob', re_books_v: [{ title: 'B1', writer: 2 }] }]
+		});
 	});
 });
 

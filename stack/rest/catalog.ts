@@ -129,6 +129,31 @@ export async function readForeignKeys(db: Db, schemas: string[]): Promise<Foreig
 const BODY_TYPES: ReadonlySet<string> = new Set(['json', 'jsonb', 'text', 'xml', 'bytea']);
 
 /**
+ * Which base-table column each view column shows (PostgREST's view key dependencies): read from
+ * the view's rewrite rule, whose target entries name their origin table and column. The last
+ * entry of a name is the view's own (subqueries come earlier in the rule's text).
+ */
+export async function readViewColumns(
+	db: Db,
+	schemas: string[]
+): Promise<{ view: number; name: string; table: number; column: string }[]> {
+	const { rows } = await db.query<{ view: number; name: string; table: number; column: string }>(
+		`with te as (
+		   select r.ev_class as view, x.m[1] as name, x.m[2]::oid as tbl, x.m[3]::int2 as col, x.ord
+		     from pg_rewrite r join pg_class c on c.oid = r.ev_class join pg_namespace n on n.oid = c.relnamespace
+		    cross join lateral regexp_matches(r.ev_action::text,
+		          ':resname (\\S+) :ressortgroupref \\d+ :resorigtbl (\\d+) :resorigcol (\\d+)', 'g') with ordinality as x(m, ord)
+		    where c.relkind in ('v', 'm') and n.nspname = any($1) and r.rulename = '_RETURN')
+		 select distinct on (te.view, te.name) te.view::int as view, te.name, te.tbl::int as table, a.attname as column
+		   from te join pg_attribute a on a.attrelid = te.tbl and a.attnum = te.col
+		  where te.tbl <> 0 and exists (select 1 from pg_attribute va where va.attrelid = te.view and va.attname = te.name and not va.attisdropped)
+		  order by te.view, te.name, te.ord desc`,
+		[schemas]
+	);
+	return rows;
+}
+
+/**
  * Functions of the exposed schemas. One returning a table or composite type names it in
  * `resultRel`: its columns come from `readColumns`.
  */
