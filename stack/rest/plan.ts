@@ -115,31 +115,20 @@ function relationshipCandidates(cache: SchemaCache, parent: Relation): Candidate
 			: fk.schema === parent.schema && fk.table === parent.name;
 	for (const fk of cache.foreignKeys) {
 		const self = fk.schema === fk.refSchema && fk.table === fk.refTable;
-		if (at(fk, false)) {
-			const target = cache.relation(fk.refSchema, fk.refTable);
-			if (target) {
-				const cardinality = isUnique(parent, fk.columns) ? 'one-to-one' : 'many-to-one';
-				out.push({
-					cardinality,
-					target,
-					constraint: fk.constraint,
-					columns: zip(fk.columns, fk.refColumns),
-					self
-				});
-			}
-		}
-		if (at(fk, true)) {
-			const target = cache.relation(fk.schema, fk.table);
-			if (target) {
-				const cardinality = isUnique(target, fk.columns) ? 'one-to-one' : 'one-to-many';
-				out.push({
-					cardinality,
-					target,
-					constraint: fk.constraint,
-					columns: zip(fk.refColumns, fk.columns),
-					self
-				});
-			}
+		// The parent holds the key (many-to-one), or is referenced by it (one-to-many); either is
+		// one-to-one when the key's columns are unique on their side.
+		for (const holds of [true, false]) {
+			if (!at(fk, !holds)) continue;
+			const target = holds ? cache.relation(fk.refSchema, fk.refTable) : cache.relation(fk.schema, fk.table);
+			if (!target) continue;
+			const unique = isUnique(holds ? parent : target, fk.columns);
+			out.push({
+				cardinality: unique ? 'one-to-one' : holds ? 'many-to-one' : 'one-to-many',
+				target,
+				constraint: fk.constraint,
+				columns: holds ? zip(fk.columns, fk.refColumns) : zip(fk.refColumns, fk.columns),
+				self
+			});
 		}
 	}
 	for (const fn of parent.computed?.values() ?? []) {
