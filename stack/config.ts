@@ -33,6 +33,10 @@ export interface RestConfig {
 	maxRows: number;
 	/** Connections REST runs requests on (PostgREST's db-pool, default 10). */
 	poolSize: number;
+	/** PostgREST's db-tx-end: how transactions end, and whether `Prefer: tx` may override it. */
+	txEnd: 'commit' | 'commit-allow-override' | 'rollback' | 'rollback-allow-override';
+	/** PostgREST's db-aggregates-enabled: `count()`, `sum()`... in select (off on Supabase). */
+	aggregates: boolean;
 }
 
 export interface RealtimeConfig {
@@ -131,6 +135,15 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 	throw new Error(`${name} must be true or false, got "${raw}"`);
 }
 
+const TX_ENDS = ['commit', 'commit-allow-override', 'rollback', 'rollback-allow-override'] as const;
+
+function txEnd(raw: string | undefined): RestConfig['txEnd'] {
+	if (raw === undefined || raw === '') return 'commit-allow-override';
+	const found = TX_ENDS.find((v) => v === raw);
+	if (!found) throw new Error(`STACK_REST_DB_TX_END must be one of ${TX_ENDS.join(', ')}, got "${raw}"`);
+	return found;
+}
+
 function port(env: Env, name: string, fallback: number): number {
 	const value = int(env, name, fallback);
 	if (value > 65535) throw new Error(`${name} must be a port number (0-65535), got ${value}`);
@@ -206,7 +219,9 @@ export function loadConfig(env: Env = process.env): StackConfig {
 				.map((s) => s.trim())
 				.filter(Boolean),
 			maxRows: int(env, 'STACK_REST_MAX_ROWS', 1000),
-			poolSize: int(env, 'STACK_REST_POOL_SIZE', 10)
+			poolSize: int(env, 'STACK_REST_POOL_SIZE', 10),
+			txEnd: txEnd(env.STACK_REST_DB_TX_END),
+			aggregates: bool(env, 'STACK_REST_DB_AGGREGATES_ENABLED', false)
 		},
 		realtime: {
 			maxConcurrentClients: int(env, 'STACK_REALTIME_MAX_CLIENTS', 200),

@@ -180,7 +180,15 @@ const selectItem: fc.Arbitrary<string> = fc.letrec<{ item: string }>((tie) => ({
 			'id.count()',
 			'title::text',
 			'actor:profiles(display_name)',
-			'profiles!inner(*)'
+			'profiles!inner(*)',
+			'priority.sum()',
+			'total:priority.max()::text',
+			'created_at::date.min()',
+			'...profiles!actor_id(display_name)',
+			'...notifications!actor_id(title)',
+			'profiles()',
+			'notifications_actor_id_fkey(id)',
+			'actor_id(display_name)'
 		),
 		fc
 			.tuple(
@@ -216,7 +224,14 @@ const param = fc.oneof(
 		arbitrary: fc
 			.array(
 				fc
-					.tuple(column, fc.constantFrom('', '.asc', '.desc', '.nullsfirst', '.desc.nullslast', '.sideways'))
+					.tuple(
+						fc.oneof(
+							{ weight: 4, arbitrary: column },
+							{ weight: 1, arbitrary: column.map((c) => `profiles(${c})`) },
+							{ weight: 1, arbitrary: column.map((c) => `${c}(${c})`) }
+						),
+						fc.constantFrom('', '.asc', '.desc', '.nullsfirst', '.desc.nullslast', '.sideways')
+					)
 					.map(([c, d]) => c + d),
 				{ minLength: 1, maxLength: 4 }
 			)
@@ -363,6 +378,7 @@ const headers = fc.record(
 			'text/csv',
 			'application/x-www-form-urlencoded',
 			'text/plain',
+			'text/xml',
 			'application/vnd.pgrst.object+json',
 			'application/octet-stream'
 		)

@@ -123,8 +123,10 @@ describe('reading under RLS', () => {
 			expect(Object.keys(row)).toEqual(['title', 'actor_id', 'sender']);
 			expect(row.sender === null).toBe(row.actor_id === null);
 		}
+		// PostgREST 13 spreads a to-many embed as arrays (tests/rest-embed.test.ts).
 		const many = await alice.supabase.from('profiles').select('id, ...notifications!actor_id(title)');
-		expect(many.error).toMatchObject({ code: 'PGRST119' });
+		expect(many.error).toBeNull();
+		expect(many.data!.every((p) => Array.isArray(p.title))).toBe(true);
 	});
 
 	it('!inner keeps only rows whose embed matches; embed filters narrow the embed', async () => {
@@ -281,7 +283,8 @@ describe('reading under RLS', () => {
 			.eq('id', alice.id)
 			.csv();
 		expect(error).toBeNull();
-		expect(data).toBe(`id,display_name\n${alice.id},Alice Chen`);
+		// Postgres' record text form, as PostgREST builds CSV: a value with a space is quoted.
+		expect(data).toBe(`id,display_name\n${alice.id},"Alice Chen"`);
 	});
 
 	it('explain() is refused as on Supabase (db-plan-enabled off): 406 PGRST107', async () => {
@@ -411,7 +414,8 @@ describe('writing under RLS', () => {
 			.from('notifications')
 			.upsert({ id, user_id: alice.id, title: 'merged', category: 'system' })
 			.select('id, title');
-		expect(merged).toMatchObject({ error: null, status: 201, data: [{ id, title: 'merged' }] });
+		// Only updated: 200 (201 once a row is inserted, tests/rest-writes.test.ts).
+		expect(merged).toMatchObject({ error: null, status: 200, data: [{ id, title: 'merged' }] });
 		const ignored = await service
 			.from('notifications')
 			.upsert(

@@ -17,7 +17,16 @@ export interface FieldRef {
 
 export type SelectItem =
 	| { type: 'star' }
-	| { type: 'field'; field: FieldRef; alias?: string; cast?: string }
+	| {
+			type: 'field';
+			/** `count()` alone has the empty name. */
+			field: FieldRef;
+			alias?: string;
+			cast?: string;
+			/** `col.sum()`, `count()`: an aggregate (db-aggregates-enabled), optionally cast after. */
+			aggregate?: Aggregate;
+			aggregateCast?: string;
+	  }
 	| {
 			type: 'embed';
 			/** Table (or view) name, or a foreign-key column / constraint used as the relation name. */
@@ -28,6 +37,9 @@ export type SelectItem =
 			spread: boolean;
 			select: SelectItem[];
 	  };
+
+export const AGGREGATES = ['count', 'sum', 'avg', 'min', 'max'] as const;
+export type Aggregate = (typeof AGGREGATES)[number];
 
 export const OPERATORS = [
 	'eq',
@@ -102,6 +114,8 @@ export interface LogicTree {
 
 export interface OrderTerm {
 	field: FieldRef;
+	/** `order=rel(col)`: a column of an embedded to-one resource. */
+	relation?: string;
 	direction?: 'asc' | 'desc';
 	nulls?: 'first' | 'last';
 }

@@ -51,8 +51,9 @@ export async function readColumns(db: Db, relOids: number[]): Promise<Map<number
 		generated: boolean;
 	}>(
 		`select a.attrelid::int as rel, a.attname as name, format_type(a.atttypid, a.atttypmod) as type, a.atttypid::int as type_oid,
-		        a.attnotnull as notnull, a.atthasdef as hasdef, a.attgenerated <> '' as generated,
-		        pg_get_expr(d.adbin, d.adrelid) as default_expr
+		        a.attnotnull as notnull, a.atthasdef or a.attidentity <> '' as hasdef, a.attgenerated <> '' as generated,
+		        case when a.attidentity <> '' then format('nextval(%L::regclass)', pg_get_serial_sequence(a.attrelid::regclass::text, a.attname))
+		             else pg_get_expr(d.adbin, d.adrelid) end as default_expr
 		   from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum and a.attgenerated = ''
 		  where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
 		  order by a.attrelid, a.attnum`,
@@ -124,6 +125,34 @@ export async function readForeignKeys(db: Db, schemas: string[]): Promise<Foreig
 	}));
 }
 
+/** Types a single unnamed parameter may have: the request body is passed to it whole. */
+const BODY_TYPES: ReadonlySet<string> = new Set(['json', 'jsonb', 'text', 'xml', 'bytea']);
+
+/**
+ * Which base-table column each view column shows (PostgREST's view key dependencies): read from
+ * the view's rewrite rule, whose target entries name their origin table and column. The last
+ * entry of a name is the view's own (subqueries come earlier in the rule's text).
+ */
+export async function readViewColumns(
+	db: Db,
+	schemas: string[]
+): Promise<{ view: number; name: string; table: number; column: string }[]> {
+	const { rows } = await db.query<{ view: number; name: string; table: number; column: string }>(
+		`with te as (
+		   select r.ev_class as view, x.m[1] as name, x.m[2]::oid as tbl, x.m[3]::int2 as col, x.ord
+		     from pg_rewrite r join pg_class c on c.oid = r.ev_class join pg_namespace n on n.oid = c.relnamespace
+		    cross join lateral regexp_matches(r.ev_action::text,
+		          ':resname (\\S+) :ressortgroupref \\d+ :resorigtbl (\\d+) :resorigcol (\\d+)', 'g') with ordinality as x(m, ord)
+		    where c.relkind in ('v', 'm') and n.nspname = any($1) and r.rulename = '_RETURN')
+		 select distinct on (te.view, te.name) te.view::int as view, te.name, te.tbl::int as table, a.attname as column
+		   from te join pg_attribute a on a.attrelid = te.tbl and a.attnum = te.col
+		  where te.tbl <> 0 and exists (select 1 from pg_attribute va where va.attrelid = te.view and va.attname = te.name and not va.attisdropped)
+		  order by te.view, te.name, te.ord desc`,
+		[schemas]
+	);
+	return rows;
+}
+
 /**
  * Functions of the exposed schemas. One returning a table or composite type names it in
  * `resultRel`: its columns come from `readColumns`.
@@ -131,7 +160,7 @@ export async function readForeignKeys(db: Db, schemas: string[]): Promise<Foreig
 export async function readFunctions(
 	db: Db,
 	schemas: string[]
-): Promise<{ def: FunctionDef; resultRel?: number }[]> {
+): Promise<{ def: FunctionDef; resultRel?: number; rowArgRel?: number; callable: boolean }[]> {
 	const { rows } = await db.query<{
 		schema: string;
 		name: string;
@@ -141,6 +170,7 @@ export async function readFunctions(
 		rettypename: string;
 		typtype: string;
 		typrelid: number;
+		row_arg_rel: number | null;
 		arg_types: number[];
 		arg_type_names: string[];
 		arg_modes: string[] | null;
@@ -150,11 +180,12 @@ export async function readFunctions(
 		`select n.nspname as schema, p.proname as name, p.proretset as retset, p.provolatile as volatile,
 		        format_type(p.prorettype, null) as rettype, t.typname as rettypename, t.typtype, t.typrelid::int as typrelid,
 		        a.types::int[] as arg_types,
+		        case when p.pronargs = 1 then (select nullif(at.typrelid, 0)::int from pg_type at where at.oid = p.proargtypes[0]) end as row_arg_rel,
 		        array(select format_type(x, null) from unnest(a.types) as x)::text[] as arg_type_names,
 		        p.proargmodes::text[] as arg_modes, p.proargnames::text[] as arg_names, p.pronargdefaults as ndefaults
 		   from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_type t on t.oid = p.prorettype
 		   cross join lateral (select coalesce(p.proallargtypes, p.proargtypes::oid[]) as types) a
-		  where n.nspname = any($1) and p.prokind = 'f'`,
+		  where n.nspname = any($1) and p.prokind = 'f' and p.prorettype <> 'trigger'::regtype`,
 		[schemas]
 	);
 	return rows.map((p) => {
@@ -179,6 +210,13 @@ export async function readFunctions(
 			}
 		});
 		inputs.slice(inputs.length - p.ndefaults).forEach((arg) => (arg.hasDefault = true));
+		// PostgREST exposes a function only if its parameters are all named, or it has exactly one
+		// unnamed parameter, of a type a whole request body can be (json, jsonb, text, xml, bytea).
+		const unnamed = inputs.filter((a) => a.name === '').length;
+		const callable = !(
+			unnamed > 1 ||
+			(unnamed === 1 && (inputs.length !== 1 || !BODY_TYPES.has(inputs[0].type)))
+		);
 		const composite = p.typtype === 'c';
 		let returns: FunctionDef['returns'];
 		if (p.rettypename === 'void') returns = { kind: 'void' };
@@ -195,7 +233,9 @@ export async function readFunctions(
 			volatility: p.volatile === 'i' ? 'immutable' : p.volatile === 's' ? 'stable' : 'volatile',
 			returns
 		};
-		return composite ? { def, resultRel: p.typrelid } : { def };
+		// One parameter of a table's row type: a computed field or relationship of that table.
+		const rowArgRel = p.row_arg_rel ?? undefined;
+		return { def, resultRel: composite ? p.typrelid : undefined, rowArgRel, callable };
 	});
 }
 

@@ -47,7 +47,7 @@ describe('select', () => {
 		});
 	});
 
-	it('parses spreads and refuses aggregates', () => {
+	it('parses spreads and aggregates', () => {
 		expect(parseSelect('id,...profiles!actor_id(name:display_name)')[1]).toMatchObject({
 			type: 'embed',
 			name: 'profiles',
@@ -55,8 +55,24 @@ describe('select', () => {
 			spread: true,
 			select: [{ type: 'field', alias: 'name' }]
 		});
-		expect(errorOf(() => parseSelect('count()')).body.code).toBe('PGRST123');
-		expect(errorOf(() => parseSelect('id.sum()')).body.code).toBe('PGRST123');
+		// Aggregates parse; the planner refuses them unless enabled (PGRST123).
+		expect(parseSelect('count()')).toEqual([
+			{
+				type: 'field',
+				field: { name: '', path: [] },
+				alias: undefined,
+				aggregate: 'count',
+				aggregateCast: undefined
+			}
+		]);
+		expect(parseSelect('total:amount::int.sum()::text')[0]).toMatchObject({
+			field: { name: 'amount' },
+			alias: 'total',
+			cast: 'int',
+			aggregate: 'sum',
+			aggregateCast: 'text'
+		});
+		expect(errorOf(() => parseSelect('id.drop()')).body.code).toBe('PGRST100');
 	});
 
 	it('accepts quoted names', () => {

@@ -2,8 +2,10 @@
 // Grammar follows PostgREST's QueryParams.hs as postgrest-js exercises it.
 
 import {
+	AGGREGATES,
 	OPERATORS,
 	QUANTIFIABLE,
+	type Aggregate,
 	type Condition,
 	type FieldRef,
 	type Filter,
@@ -17,7 +19,7 @@ import {
 	type QueryParams,
 	type SelectItem
 } from './ast.ts';
-import { parseError, RestError } from './errors.ts';
+import { parseError } from './errors.ts';
 
 /** A tiny cursor with PostgREST-style failure messages. */
 class Cursor {
@@ -105,8 +107,8 @@ export function parseSelect(input: string): SelectItem[] {
 	return items;
 }
 
-/** Supabase runs PostgREST with db-aggregates-enabled off. */
-const AGGREGATES: ReadonlySet<string> = new Set(['count', 'sum', 'avg', 'min', 'max']);
+/** Aggregates parse always; the planner refuses them (PGRST123) unless db-aggregates-enabled. */
+const AGGREGATE_SET: ReadonlySet<string> = new Set(AGGREGATES);
 
 function parseSelectItems(cur: Cursor): SelectItem[] {
 	const items: SelectItem[] = [parseSelectItem(cur)];
@@ -124,6 +126,11 @@ function parseSelectItem(cur: Cursor): SelectItem {
 		alias = name;
 		name = parseName(cur);
 	}
+	if (!spread && name === 'count' && cur.startsWith('()')) {
+		cur.pos += 2;
+		const aggregateCast = cur.take('::') ? parseName(cur, 'type name') : undefined;
+		return { type: 'field', field: { name: '', path: [] }, alias, aggregate: 'count', aggregateCast };
+	}
 	if (spread || cur.peek() === '!' || cur.peek() === '(') {
 		let hint: string | undefined;
 		let inner = false;
@@ -135,20 +142,30 @@ function parseSelectItem(cur: Cursor): SelectItem {
 			else cur.fail('"inner" or "left"');
 		}
 		cur.expect('(');
-		if (AGGREGATES.has(name) && hint === undefined && cur.peek() === ')') {
-			throw new RestError(400, 'PGRST123', 'Use of aggregate functions is not allowed');
-		}
 		const select = cur.peek() === ')' ? [] : parseSelectItems(cur);
 		cur.expect(')', '"," or ")"');
 		return { type: 'embed', name, alias, hint, inner, spread, select };
 	}
 	const path = parseJsonPath(cur);
-	if (cur.peek() === '.' && /^\.\w+\(\)/.test(cur.input.slice(cur.pos))) {
-		throw new RestError(400, 'PGRST123', 'Use of aggregate functions is not allowed');
-	}
 	let cast: string | undefined;
 	if (cur.take('::')) cast = parseName(cur, 'type name');
-	return { type: 'field', field: { name, path }, alias, cast };
+	if (!cur.take('.')) return { type: 'field', field: { name, path }, alias, cast };
+	const start = cur.pos;
+	while (!cur.eof && cur.peek() >= 'a' && cur.peek() <= 'z') cur.pos++;
+	const aggregate = cur.input.slice(start, cur.pos);
+	if (!AGGREGATE_SET.has(aggregate) || !cur.take('()')) {
+		cur.pos = start;
+		cur.fail('aggregate function (count(), sum(), avg(), min(), max())');
+	}
+	const aggregateCast = cur.take('::') ? parseName(cur, 'type name') : undefined;
+	return {
+		type: 'field',
+		field: { name, path },
+		alias,
+		cast,
+		aggregate: aggregate as Aggregate,
+		aggregateCast
+	};
 }
 
 // ---------------------------------------------------------------- filters
@@ -263,6 +280,23 @@ function parseTreeValue(cur: Cursor): string {
 	return cur.input.slice(start, cur.pos);
 }
 
+/**
+ * Whether a query-string value is a filter (`eq.1`, `not.in.(1,2)`, `fts(english).cat`) rather
+ * than a plain value (an argument of GET /rpc).
+ */
+export function hasOperator(value: string): boolean {
+	const rest = value.startsWith('not.') ? value.slice(4) : value;
+	let end = 0;
+	while (end < rest.length && rest.charCodeAt(end) >= 97 && rest.charCodeAt(end) <= 122) end++;
+	if (!OPERATOR_SET.has(rest.slice(0, end))) return false;
+	if (rest[end] === '(') {
+		const close = rest.indexOf(')', end);
+		if (close < 0) return false;
+		end = close + 1;
+	}
+	return rest[end] === '.';
+}
+
 /** A filter parameter value such as `eq.5`, `not.in.(1,2)` or `fts(english).cat`. */
 export function parseFilter(key: string, value: string): Filter {
 	const fieldCur = new Cursor(key, 'filter');
@@ -309,7 +343,12 @@ export function parseOrder(input: string): OrderTerm[] {
 	const cur = new Cursor(input, 'order');
 	const terms: OrderTerm[] = [];
 	do {
-		const term: OrderTerm = { field: parseField(cur) };
+		const first = parseField(cur);
+		let term: OrderTerm = { field: first };
+		if (first.path.length === 0 && cur.take('(')) {
+			term = { field: parseField(cur), relation: first.name };
+			cur.expect(')');
+		}
 		if (cur.take('.asc')) term.direction = 'asc';
 		else if (cur.take('.desc')) term.direction = 'desc';
 		if (cur.take('.nullsfirst')) term.nulls = 'first';

@@ -30,6 +30,8 @@ export type Action =
 			resolution: 'merge-duplicates' | 'ignore-duplicates';
 	  }
 	| { type: 'update'; relation: string; query: QueryParams; row: Row }
+	/** PUT: one row upserted by its primary key, named by `pk=eq.value` filters. */
+	| { type: 'put'; relation: string; query: QueryParams; row: Row }
 	| { type: 'delete'; relation: string; query: QueryParams }
 	/**
 	 * A function call. `params` is the query string as sent: which of its keys are arguments
@@ -40,6 +42,12 @@ export type Action =
 			fn: string;
 			params: [string, string][];
 			args?: Row;
+			/**
+			 * POST: the body as sent and its media type, for a function with a single unnamed
+			 * parameter (json/jsonb take a JSON body, text text/plain, xml text/xml, bytea
+			 * application/octet-stream). `args` is empty unless the body is a JSON object or a form.
+			 */
+			body?: RpcBody;
 			via: 'GET' | 'POST';
 			headersOnly: boolean;
 	  }
@@ -66,6 +74,11 @@ export interface ApiRequest {
 	/** The Host header (the OpenAPI description names it). */
 	host: string;
 }
+
+export type RpcBody =
+	| { media: 'json' | 'text' | 'xml'; raw: string }
+	| { media: 'bytea'; raw: Uint8Array }
+	| { media: 'form'; raw: string };
 
 /** What the route matched: a table or view, a function, the root, or nothing PostgREST serves. */
 export type Target = { relation: string } | { rpc: string } | { root: true } | { unknown: true };
@@ -131,12 +144,35 @@ async function readPayload(c: Context<GatewayEnv>, allowEmpty: boolean): Promise
 	if (type !== 'application/json' && type !== '' && !type.endsWith('+json')) {
 		throw new RestError(415, 'PGRST107', `None of these media types are available: ${type}`);
 	}
+	return parseJson(text, allowEmpty);
+}
+
+function parseJson(text: string, allowEmpty: boolean): unknown {
 	if (text.trim() === '' && allowEmpty) return {};
 	try {
 		return JSON.parse(text) as unknown;
 	} catch {
 		throw invalidBody();
 	}
+}
+
+const RAW_MEDIA: Record<string, 'text' | 'xml' | 'bytea'> = {
+	'text/plain': 'text',
+	'text/xml': 'xml',
+	'application/octet-stream': 'bytea'
+};
+
+/** An RPC body: JSON or a form as for tables, or raw text / XML / bytes for a single unnamed parameter. */
+async function readRpcBody(c: Context<GatewayEnv>): Promise<RpcBody> {
+	const type = (c.req.header('content-type') ?? 'application/json').split(';')[0].trim().toLowerCase();
+	const raw = RAW_MEDIA[type];
+	if (raw === 'bytea') return { media: 'bytea', raw: Buffer.from(await c.req.arrayBuffer()) };
+	if (raw) return { media: raw, raw: await c.req.text() };
+	if (type === 'application/x-www-form-urlencoded') return { media: 'form', raw: await c.req.text() };
+	if (type !== 'application/json' && type !== '' && !type.endsWith('+json')) {
+		throw new RestError(415, 'PGRST107', `None of these media types are available: ${type}`);
+	}
+	return { media: 'json', raw: await c.req.text() };
 }
 
 function unsupported(method: string): RestError {
@@ -162,9 +198,15 @@ async function readAction(
 		}
 		const params = [...url.searchParams];
 		if (method !== 'POST') return { type: 'rpc', fn: target.rpc, params, via: 'GET', headersOnly };
-		const args = await readPayload(c, true);
-		if (!isRecord(args)) throw invalidBody();
-		return { type: 'rpc', fn: target.rpc, params, args, via: 'POST', headersOnly };
+		const body = await readRpcBody(c);
+		let args: Row = {};
+		if (body.media === 'form') args = Object.fromEntries(new URLSearchParams(body.raw));
+		else if (body.media === 'json') {
+			const parsed = parseJson(body.raw, true);
+			if (isRecord(parsed)) args = parsed;
+			else if (!Array.isArray(parsed)) throw invalidBody();
+		}
+		return { type: 'rpc', fn: target.rpc, params, args, body, via: 'POST', headersOnly };
 	}
 	const relation = target.relation;
 	switch (method) {
@@ -189,6 +231,18 @@ async function readAction(
 			if (!isRecord(row)) throw invalidBody();
 			return { type: 'update', relation, query, row };
 		}
+		case 'PUT': {
+			const query = parseQuery(url.searchParams);
+			const root = query.levels.get('');
+			if (root?.limit !== undefined || root?.offset !== undefined) {
+				throw new RestError(400, 'PGRST114', 'limit/offset querystring parameters are not allowed for PUT');
+			}
+			const body = await readPayload(c, false);
+			const row = Array.isArray(body) && body.length === 1 ? (body[0] as unknown) : body;
+			if (!isRecord(row))
+				throw new RestError(400, 'PGRST115', 'Payload values do not match URL in primary key column(s)');
+			return { type: 'put', relation, query, row };
+		}
 		case 'DELETE':
 			return { type: 'delete', relation, query: parseQuery(url.searchParams) };
 		default:
@@ -212,6 +266,8 @@ export async function readRequest(
 	const accept = c.req.header('accept');
 	const media = 'root' in target ? 'json' : negotiate(accept);
 	const prefer = parsePrefer(c.req.header('prefer'));
+	// db-tx-end: `Prefer: tx` counts only where the configuration allows overriding it.
+	if (!config.rest.txEnd.endsWith('-allow-override')) prefer.tx = undefined;
 	if (prefer.handling === 'strict' && prefer.invalid.length > 0) {
 		throw new RestError(
 			400,

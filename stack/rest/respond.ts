@@ -2,6 +2,7 @@
 // 206/416 range statuses and Preference-Applied.
 
 import { RestError } from './errors.ts';
+import type { Preferences } from './ast.ts';
 import type { ApiRequest } from './request.ts';
 import type { Statement } from './statements.ts';
 
@@ -14,6 +15,30 @@ export interface Outcome {
 	total: number | null;
 	page: number;
 	body: string | null;
+	/** Rows an upsert inserted rather than updated (201 vs 200). */
+	inserted?: number;
+	/** text/csv reads: the rows in Postgres' record text form, one per line. */
+	csv?: string;
+}
+
+/** `Preference-Applied`, in PostgREST's order; `max-affected` only counts with handling=strict. */
+export function preferenceApplied(
+	prefer: Preferences,
+	parts: { resolution?: boolean; missing?: boolean; ret?: boolean; maxAffected?: boolean }
+): string | undefined {
+	const applied = [
+		parts.resolution && prefer.resolution && `resolution=${prefer.resolution}`,
+		parts.missing && prefer.missing && `missing=${prefer.missing}`,
+		parts.ret && prefer.return && `return=${prefer.return}`,
+		prefer.count && `count=${prefer.count}`,
+		prefer.tx && `tx=${prefer.tx}`,
+		prefer.handling && `handling=${prefer.handling}`,
+		parts.maxAffected &&
+			prefer.handling === 'strict' &&
+			prefer.maxAffected !== undefined &&
+			`max-affected=${prefer.maxAffected}`
+	].filter(Boolean);
+	return applied.length > 0 ? applied.join(', ') : undefined;
 }
 
 /** `application/vnd.pgrst.(array|object)+json;nulls=stripped` (postgrest-js `stripNulls()`). */
@@ -62,6 +87,12 @@ export function negotiate(accept: string | undefined): Media {
 		'PGRST107',
 		`None of these media types are available: ${entries.map(mediaName).join(', ')}`
 	);
+}
+
+/** PostgREST's CSV header: the first row's keys, unquoted ('' without rows). */
+function csvHeader(body: string): string {
+	const first = (JSON.parse(body) as unknown[])[0];
+	return typeof first === 'object' && first !== null ? Object.keys(first).join(',') : '';
 }
 
 function toCsv(body: string): string {
@@ -123,15 +154,17 @@ export function respondRead(req: ApiRequest, stmt: Statement, o: Outcome): Reply
 		);
 	}
 	headers['Content-Range'] = o.page > 0 ? `${offset}-${offset + o.page - 1}/${totalText}` : `*/${totalText}`;
-	if (prefer.count) headers['Preference-Applied'] = `count=${prefer.count}`;
-	const status = total !== null && offset + o.page < total && !stmt.singular ? 206 : 200;
+	const applied = preferenceApplied(prefer, { maxAffected: req.action.type === 'rpc' });
+	if (applied) headers['Preference-Applied'] = applied;
+	const one = stmt.singular || stmt.single === true;
+	const status = total !== null && offset + o.page < total && !one ? 206 : 200;
 	let body = o.body ?? 'null';
 	let type = JSON_TYPE;
-	if (stmt.singular && body.startsWith('[')) {
+	if (one && body.startsWith('[')) {
 		body = firstOf(body);
 		type = req.media === 'object' ? OBJECT_TYPE : JSON_TYPE;
 	} else if (req.media === 'csv') {
-		body = toCsv(body);
+		body = o.csv === undefined ? toCsv(body) : `${csvHeader(body)}\n${o.csv}`;
 		type = 'text/csv; charset=utf-8';
 	}
 	headers['Content-Type'] = type;
@@ -139,24 +172,36 @@ export function respondRead(req: ApiRequest, stmt: Statement, o: Outcome): Reply
 	return respondWith(status, headersOnly ? null : body, headers);
 }
 
-/** The answer to an insert, upsert, update or delete; `o` is null when nothing was written. */
+/** The answer to an insert, upsert, update, delete or PUT; `o` is null when nothing was written. */
 export function respondWrite(req: ApiRequest, stmt: Statement | null, o: Outcome | null): Reply {
-	const { prefer, method } = req;
+	const { prefer, action } = req;
 	const representation = prefer.return === 'representation';
-	const status = method === 'POST' ? 201 : representation ? 200 : 204;
+	const creates = action.type === 'insert' || action.type === 'upsert';
+	let status = representation ? 200 : 204;
+	// An upsert that only updated answers 200 (PostgREST: 201 once a row was inserted).
+	if (creates)
+		status =
+			action.type === 'upsert' && action.resolution === 'merge-duplicates' && (o ? (o.inserted ?? 0) : 1) <= 0
+				? 200
+				: 201;
+	if (action.type === 'put' && representation) status = (o?.inserted ?? 0) > 0 ? 201 : 200;
 	if (stmt === null || o === null) {
 		if (!representation) return respondWith(status, null, {});
 		return respondWith(status, '[]', { 'Content-Type': JSON_TYPE });
 	}
 	const headers: Record<string, string> = {};
-	const totalText = prefer.count ? String(o.total ?? o.page) : '*';
-	headers['Content-Range'] = representation && o.page > 0 ? `0-${o.page - 1}/${totalText}` : `*/${totalText}`;
-	const applied = [
-		prefer.return && `return=${prefer.return}`,
-		prefer.count && `count=${prefer.count}`,
-		prefer.resolution && method === 'POST' && `resolution=${prefer.resolution}`
-	].filter(Boolean);
-	if (applied.length > 0) headers['Preference-Applied'] = applied.join(', ');
+	if (action.type !== 'put') {
+		const totalText = prefer.count ? String(o.total ?? o.page) : '*';
+		headers['Content-Range'] =
+			representation && o.page > 0 ? `0-${o.page - 1}/${totalText}` : `*/${totalText}`;
+	}
+	const applied = preferenceApplied(prefer, {
+		resolution: creates,
+		missing: creates || action.type === 'update',
+		ret: true,
+		maxAffected: action.type === 'update' || action.type === 'delete'
+	});
+	if (applied) headers['Preference-Applied'] = applied;
 	if (!representation) return respondWith(status, null, headers);
 	let body = o.body ?? '[]';
 	let type = JSON_TYPE;
@@ -183,6 +228,7 @@ export function respond(req: ApiRequest, stmt: Statement | null, o: Outcome | nu
 		case 'upsert':
 		case 'update':
 		case 'delete':
+		case 'put':
 			return respondWrite(req, stmt, o);
 		case 'openapi':
 			throw new Error('the OpenAPI description is answered by handleRoot');

@@ -9,7 +9,8 @@ import {
 	readFunctions,
 	readRelations,
 	readRoleSettings,
-	readUniqueKeys
+	readUniqueKeys,
+	readViewColumns
 } from './catalog.ts';
 
 export interface Column {
@@ -44,6 +45,11 @@ export interface Relation {
 	primaryKey: string[];
 	/** Unique constraints and unique indexes (including the primary key). */
 	uniqueKeys: string[][];
+	/**
+	 * Functions taking this relation's row as their one parameter, by name: computed fields
+	 * (scalar results) and computed relationships (rows of a relation).
+	 */
+	computed?: Map<string, FunctionDef>;
 }
 
 export interface FunctionArg {
@@ -130,12 +136,13 @@ function similarity(a: string, b: string): number {
  * them: columns and keys onto relations, result columns onto functions.
  */
 export async function loadSchema(db: pg.Pool, schemas: string[], roles: string[] = []): Promise<SchemaCache> {
-	const [relations, procs, foreignKeys, types, roleSettings] = await Promise.all([
+	const [relations, procs, tableKeys, types, roleSettings, viewColumns] = await Promise.all([
 		readRelations(db, schemas),
 		readFunctions(db, schemas),
 		readForeignKeys(db, schemas),
 		readCastTypes(db, schemas),
-		readRoleSettings(db, roles)
+		readRoleSettings(db, roles),
+		readViewColumns(db, schemas)
 	]);
 	const relOids = [...relations.keys()];
 	const [columns, keys] = await Promise.all([
@@ -153,8 +160,9 @@ export async function loadSchema(db: pg.Pool, schemas: string[], roles: string[]
 		if (key.primary) rel.primaryKey = key.columns;
 		rel.uniqueKeys.push(key.columns);
 	}
+	const foreignKeys = [...tableKeys, ...viewRelationships(relations, tableKeys, viewColumns)];
 	const functions = new Map<string, FunctionDef[]>();
-	for (const { def, resultRel } of procs) {
+	for (const { def, resultRel, rowArgRel, callable } of procs) {
 		if (resultRel) {
 			def.returns = {
 				kind: 'composite',
@@ -163,9 +171,77 @@ export async function loadSchema(db: pg.Pool, schemas: string[], roles: string[]
 			};
 		}
 		const key = `${def.schema}.${def.name}`;
-		functions.set(key, [...(functions.get(key) ?? []), def]);
+		// Not callable by RPC (unnamed parameters), but possibly a computed field.
+		if (callable) functions.set(key, [...(functions.get(key) ?? []), def]);
+		const owner = rowArgRel === undefined ? undefined : relations.get(rowArgRel);
+		if (owner && def.schema === owner.schema) (owner.computed ??= new Map()).set(def.name, def);
 	}
 	return new SchemaCache(byName, foreignKeys, functions, types, roleSettings);
+}
+
+/**
+ * Relationships through views (PostgREST's view key dependencies): a view showing all columns of
+ * a foreign key, or of the key it references, takes part in that relationship under its own
+ * column names; a view showing a table's unique key has it too.
+ */
+function viewRelationships(
+	relations: Map<number, Relation>,
+	tableKeys: ForeignKey[],
+	viewColumns: { view: number; name: string; table: number; column: string }[]
+): ForeignKey[] {
+	/** For a base table: the views showing its columns, each as base column -> view column. */
+	const shown = new Map<string, { view: Relation; names: Map<string, string> }[]>();
+	const byView = new Map<number, { table: number; names: Map<string, string> }[]>();
+	for (const vc of viewColumns) {
+		let list = byView.get(vc.view);
+		if (!list) byView.set(vc.view, (list = []));
+		let entry = list.find((e) => e.table === vc.table);
+		if (!entry) list.push((entry = { table: vc.table, names: new Map() }));
+		// The first view column showing a base column names it.
+		if (!entry.names.has(vc.column)) entry.names.set(vc.column, vc.name);
+	}
+	for (const [viewOid, tables] of byView) {
+		const view = relations.get(viewOid);
+		if (!view) continue;
+		for (const { table, names } of tables) {
+			const base = relations.get(table);
+			if (!base) continue;
+			const key = `${base.schema}.${base.name}`;
+			shown.set(key, [...(shown.get(key) ?? []), { view, names }]);
+			for (const unique of base.uniqueKeys) {
+				if (unique.every((c) => names.has(c))) view.uniqueKeys.push(unique.map((c) => names.get(c)!));
+			}
+		}
+	}
+	const sides = (schema: string, table: string, cols: string[]) => [
+		{ schema, table, cols, self: true },
+		...(shown.get(`${schema}.${table}`) ?? [])
+			.filter((v) => cols.every((c) => v.names.has(c)))
+			.map((v) => ({
+				schema: v.view.schema,
+				table: v.view.name,
+				cols: cols.map((c) => v.names.get(c)!),
+				self: false
+			}))
+	];
+	const out: ForeignKey[] = [];
+	for (const fk of tableKeys) {
+		for (const from of sides(fk.schema, fk.table, fk.columns)) {
+			for (const to of sides(fk.refSchema, fk.refTable, fk.refColumns)) {
+				if (from.self && to.self) continue;
+				out.push({
+					constraint: fk.constraint,
+					schema: from.schema,
+					table: from.table,
+					columns: from.cols,
+					refSchema: to.schema,
+					refTable: to.table,
+					refColumns: to.cols
+				});
+			}
+		}
+	}
+	return out;
 }
 
 // ---------------------------------------------------------------- reload after DDL

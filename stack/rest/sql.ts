@@ -73,7 +73,10 @@ const IS_SQL: Record<string, string> = {
 };
 
 function columnExpr(b: SqlBuilder, alias: string, ref: ColumnRef): string {
-	let expr = `${alias}.${ident(ref.column.name)}`;
+	// A computed field is its function applied to the row.
+	let expr = ref.computed
+		? `${qualified(ref.computed.schema, ref.computed.name)}(${alias})`
+		: `${alias}.${ident(ref.column.name)}`;
 	for (const step of ref.path) {
 		const key = step.index !== undefined ? `${b.param(step.index)}::int` : b.text(step.key);
 		expr = `(${expr} ${step.arrow} ${key})`;
@@ -129,10 +132,22 @@ function compileLevel(b: SqlBuilder, level: LevelPlan, alias: string): CompiledL
 	const laterals: CompiledLevel['laterals'] = [];
 	const embeds = new Map<EmbedPlan, string>();
 	const where: string[] = [];
+	const grouped: string[] = [];
+	let aggregated = false;
 	for (const item of level.select) {
 		if (item.type === 'column') {
 			let expr = columnExpr(b, alias, item.ref);
 			if (item.cast) expr = `CAST(${expr} AS ${item.cast})`;
+			pairs.push({ key: b.text(item.key), expr });
+			grouped.push(expr);
+			continue;
+		}
+		if (item.type === 'aggregate') {
+			aggregated = true;
+			let arg = item.ref ? columnExpr(b, alias, item.ref) : '*';
+			if (item.ref && item.cast) arg = `CAST(${arg} AS ${item.cast})`;
+			let expr = `${item.fn.toUpperCase()}(${arg})`;
+			if (item.resultCast) expr = `CAST(${expr} AS ${item.resultCast})`;
 			pairs.push({ key: b.text(item.key), expr });
 			continue;
 		}
@@ -146,6 +161,8 @@ function compileLevel(b: SqlBuilder, level: LevelPlan, alias: string): CompiledL
 		if (item.embed.spread) {
 			// `...rel(a,b)`: the embedded columns join the parent object.
 			embed.pairs.forEach((p, i) => pairs.push({ key: p.key, expr: `${embedAlias}."c${i}"` }));
+		} else if (item.embed.empty) {
+			// `rel()`: joined for its filters only.
 		} else {
 			const value = item.embed.toOne ? `${embedAlias}."v"` : `COALESCE(${embedAlias}."v", '[]'::json)`;
 			pairs.push({ key: b.text(item.key), expr: value });
@@ -162,13 +179,21 @@ function compileLevel(b: SqlBuilder, level: LevelPlan, alias: string): CompiledL
 	const order = level.order.map((o) => {
 		const dir = o.direction === 'desc' ? ' DESC' : o.direction === 'asc' ? ' ASC' : '';
 		const nulls = o.nulls === 'first' ? ' NULLS FIRST' : o.nulls === 'last' ? ' NULLS LAST' : '';
-		return `${columnExpr(b, alias, o.ref)}${dir}${nulls}`;
+		const expr = o.embed ? `${embeds.get(o.embed)}."o${o.index}"` : columnExpr(b, alias, o.ref);
+		return `${expr}${dir}${nulls}`;
 	});
 	const object =
 		pairs.length > 0
 			? `json_object(${pairs.map((p) => `(${p.key}) : ${p.expr}`).join(', ')}${b.stripNulls ? ' ABSENT ON NULL' : ''} RETURNING json)`
 			: `'{}'::json`;
-	return { object, pairs, laterals, where, orderBy: order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '' };
+	const groupBy = aggregated && grouped.length > 0 ? ` GROUP BY ${grouped.join(', ')}` : '';
+	return {
+		object,
+		pairs,
+		laterals,
+		where,
+		orderBy: `${groupBy}${order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''}`
+	};
 }
 
 function range(b: SqlBuilder, limit: number | undefined, offset: number | undefined): string {
@@ -180,19 +205,41 @@ const whereSql = (conds: string[]) => (conds.length > 0 ? ` WHERE ${conds.join('
 function embedSql(b: SqlBuilder, embed: EmbedPlan, parentAlias: string): { sql: string; pairs: Pair[] } {
 	const alias = b.alias();
 	const c = compileLevel(b, embed, alias);
-	const join = embed.join.map(
-		([parent, child]) => `${alias}.${ident(child)} = ${parentAlias}.${ident(parent)}`
-	);
+	const through = embed.through;
+	let from = `${qualified(embed.relation.schema, embed.relation.name)} AS ${alias}`;
+	let join: string[];
+	if (embed.fn) {
+		// A computed relationship: the function's rows for the parent row.
+		from = `${qualified(embed.fn.schema, embed.fn.name)}(${parentAlias}) AS ${alias}`;
+		join = [];
+	} else if (through) {
+		// Many-to-many: the child rows the junction links to the parent row.
+		const j = b.alias();
+		const on = through.toChild.map(([jc, cc]) => `${j}.${ident(jc)} = ${alias}.${ident(cc)}`);
+		from += ` JOIN ${qualified(through.relation.schema, through.relation.name)} AS ${j} ON ${on.join(' AND ')}`;
+		join = through.toParent.map(([jc, pc]) => `${j}.${ident(jc)} = ${parentAlias}.${ident(pc)}`);
+	} else {
+		join = embed.join.map(([parent, child]) => `${alias}.${ident(child)} = ${parentAlias}.${ident(parent)}`);
+	}
+	const ordered = embed.orderBy.map((ref, i) => `${columnExpr(b, alias, ref)} AS "o${i}"`);
 	const selectList = embed.spread
-		? [`TRUE AS "v"`, ...c.pairs.map((p, i) => `${p.expr} AS "c${i}"`)].join(', ')
-		: `${c.object} AS "v"`;
+		? [`TRUE AS "v"`, ...c.pairs.map((p, i) => `${p.expr} AS "c${i}"`), ...ordered].join(', ')
+		: [`${c.object} AS "v"`, ...ordered].join(', ');
 	const rows =
-		`SELECT ${selectList} FROM ${qualified(embed.relation.schema, embed.relation.name)} AS ${alias} ` +
+		`SELECT ${selectList} FROM ${from} ` +
 		c.laterals.map((l) => l.sql).join(' ') +
 		whereSql([...join, ...c.where]) +
 		c.orderBy +
 		range(b, embed.limit, embed.offset);
 	if (embed.toOne) return { sql: rows, pairs: c.pairs };
+	if (embed.spread) {
+		// A to-many spread: each column becomes the array of its values (PostgREST 13).
+		const arrays = c.pairs.map((_, i) => `COALESCE(json_agg("x"."c${i}"), '[]'::json) AS "c${i}"`);
+		return {
+			sql: `SELECT bool_or("x"."v") AS "v"${arrays.map((a) => `, ${a}`).join('')} FROM (${rows}) AS "x"`,
+			pairs: c.pairs
+		};
+	}
 	return { sql: `SELECT json_agg("x"."v") AS "v" FROM (${rows}) AS "x"`, pairs: c.pairs };
 }
 
@@ -204,9 +251,14 @@ export interface ReadOptions {
 	count: boolean;
 	/** Row cap (config.rest.maxRows) applied to the root. */
 	maxRows?: number;
+	/**
+	 * text/csv: also return the rows in Postgres' record text form (as PostgREST builds CSV:
+	 * each row's text without its parentheses, one per line), in the "csv" column.
+	 */
+	csv?: boolean;
 }
 
-/** total (when counted), page (rows returned) and body (a JSON array, as text). */
+/** total (when counted), page (rows returned), body (a JSON array, as text) and csv. */
 export function readSql(b: SqlBuilder, level: LevelPlan, options: ReadOptions): string {
 	const alias = b.alias();
 	const c = compileLevel(b, level, alias);
@@ -214,32 +266,59 @@ export function readSql(b: SqlBuilder, level: LevelPlan, options: ReadOptions): 
 	const where = whereSql(c.where);
 	let limit = level.limit;
 	if (options.maxRows !== undefined) limit = Math.min(limit ?? options.maxRows, options.maxRows);
-	const main = `SELECT ${c.object} AS "v" FROM ${from} ${c.laterals.map((l) => l.sql).join(' ')}${where}${c.orderBy}${range(b, limit, level.offset)}`;
+	const record = options.csv ? `, ROW(${c.pairs.map((p) => p.expr).join(', ')}) AS "r"` : '';
+	const main = `SELECT ${c.object} AS "v"${record} FROM ${from} ${c.laterals.map((l) => l.sql).join(' ')}${where}${c.orderBy}${range(b, limit, level.offset)}`;
 	const needed = c.laterals
 		.filter((l) => l.neededForFilter)
 		.map((l) => l.sql)
 		.join(' ');
 	const total = options.count ? `(SELECT count(*) FROM ${from} ${needed}${where})` : 'NULL::bigint';
 	const cte = options.source ? `WITH "pgrst_source" AS MATERIALIZED (${options.source}) ` : '';
-	return `${cte}SELECT ${total} AS "total", count(*) AS "page", COALESCE(json_agg("p"."v"), '[]')::text AS "body" FROM (${main}) AS "p"`;
+	const csv = options.csv
+		? `COALESCE(string_agg(substring("p"."r"::text, 2, length("p"."r"::text) - 2), E'\\n'), '')`
+		: 'NULL::text';
+	return `${cte}SELECT ${total} AS "total", count(*) AS "page", COALESCE(json_agg("p"."v"), '[]')::text AS "body", ${csv} AS "csv" FROM (${main}) AS "p"`;
 }
 
-/** Wraps a data-modifying statement (RETURNING rows) and shapes its rows like a read. */
+/**
+ * `count=planned`: the planner's row estimate for the root's rows (PostgREST explains its count
+ * query). Built with its own parameters: only the root's filters (embedded filters are left out
+ * of the estimate), so every parameter is referenced.
+ */
+export function plannedCountSql(level: LevelPlan, from: string): { sql: string; params: unknown[] } {
+	const b = new SqlBuilder();
+	const alias = b.alias();
+	const onEmbed = (c: PlannedCondition): boolean =>
+		c.type === 'embedNull' || (c.type === 'logic' && c.children.some(onEmbed));
+	const conds = level.conditions.filter((c) => !onEmbed(c)).map((c) => conditionSql(b, alias, c, new Map()));
+	return {
+		sql: `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${from} AS ${alias}${whereSql(conds)}`,
+		params: b.params
+	};
+}
+
+/**
+ * Wraps a data-modifying statement (RETURNING rows) and shapes its rows like a read. With
+ * `countInserted`, the statement returns "pgrst_ins" (a row was inserted, not updated).
+ */
 function mutationSql(
 	b: SqlBuilder,
 	level: LevelPlan,
 	mutation: string,
 	returning: string,
-	representation: boolean
+	representation: boolean,
+	countInserted = false
 ): string {
+	const inserted = countInserted ? `(SELECT count(*) FROM "pgrst_source" WHERE "pgrst_ins")` : 'NULL::bigint';
+	const ins = countInserted ? `, (${returning}.xmax = 0) AS "pgrst_ins"` : '';
 	if (!representation) {
-		return `WITH "pgrst_source" AS (${mutation} RETURNING 1) SELECT count(*) AS "total", count(*) AS "page", NULL::text AS "body" FROM "pgrst_source"`;
+		return `WITH "pgrst_source" AS (${mutation} RETURNING 1 AS "pgrst_one"${ins}) SELECT count(*) AS "total", count(*) AS "page", NULL::text AS "body", ${inserted} AS "inserted" FROM "pgrst_source"`;
 	}
 	const alias = b.alias();
 	// The level's filters already restricted the mutation itself.
 	const c = compileLevel(b, { ...level, conditions: [] }, alias);
 	const main = `SELECT ${c.object} AS "v" FROM "pgrst_source" AS ${alias} ${c.laterals.map((l) => l.sql).join(' ')}${c.orderBy}`;
-	return `WITH "pgrst_source" AS (${mutation} RETURNING ${returning}.*) SELECT (SELECT count(*) FROM "pgrst_source") AS "total", count(*) AS "page", COALESCE(json_agg("p"."v"), '[]')::text AS "body" FROM (${main}) AS "p"`;
+	return `WITH "pgrst_source" AS (${mutation} RETURNING ${returning}.*${ins}) SELECT (SELECT count(*) FROM "pgrst_source") AS "total", count(*) AS "page", COALESCE(json_agg("p"."v"), '[]')::text AS "body", ${inserted} AS "inserted" FROM (${main}) AS "p"`;
 }
 
 export interface InsertOptions {
@@ -250,6 +329,10 @@ export interface InsertOptions {
 	/** Prefer: missing=default: a key absent from a row takes the column default, not NULL. */
 	missingDefault: boolean;
 	representation: boolean;
+	/** PUT: the URL's primary-key filters, which the payload row itself must pass. */
+	bodyConditions?: PlannedCondition[];
+	/** Report how many rows were inserted rather than updated (tables only: reads xmax). */
+	countInserted?: boolean;
 }
 
 export function insertSql(b: SqlBuilder, rel: Relation, level: LevelPlan, o: InsertOptions): string {
@@ -271,7 +354,10 @@ export function insertSql(b: SqlBuilder, rel: Relation, level: LevelPlan, o: Ins
 				`FROM jsonb_array_elements(${b.param(o.rows)}::jsonb) WITH ORDINALITY AS "pgrst_elem"("j", "n") ` +
 				`CROSS JOIN LATERAL jsonb_populate_record(NULL::${target}, "pgrst_elem"."j") AS "pgrst_rec" ORDER BY "pgrst_elem"."n"`;
 		} else {
-			insert = `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${target}, ${b.param(o.rows)}::json)`;
+			const where = o.bodyConditions
+				? whereSql(o.bodyConditions.map((c) => conditionSql(b, '"pgrst_body"', c, new Map())))
+				: '';
+			insert = `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${target}, ${b.param(o.rows)}::json) AS "pgrst_body"${where}`;
 		}
 	}
 	if (o.onConflict) {
@@ -282,7 +368,7 @@ export function insertSql(b: SqlBuilder, rel: Relation, level: LevelPlan, o: Ins
 				? ` ON CONFLICT ${conflict} DO NOTHING`
 				: ` ON CONFLICT ${conflict} DO UPDATE SET ${updates.join(', ')}`;
 	}
-	return mutationSql(b, level, insert, target, o.representation);
+	return mutationSql(b, level, insert, target, o.representation, o.countInserted);
 }
 
 export function updateSql(
@@ -322,25 +408,31 @@ export function deleteSql(
 }
 
 /**
- * The FROM item of a function call: arguments arrive as one JSON object and are typed by
- * json_to_record with the catalog's parameter types.
+ * A call's arguments: named ones (one JSON object, typed by json_to_record with the catalog's
+ * parameter types), or the whole request body for a single unnamed parameter.
  */
-export function functionFrom(
-	b: SqlBuilder,
-	fn: FunctionDef,
-	args: Record<string, unknown>,
-	scalarColumn?: string
-): string {
-	const used = fn.args.filter((a) => a.name in args);
-	const call = `${qualified(fn.schema, fn.name)}(${used.map((a) => `${ident(a.name)} => "pgrst_args".${ident(a.name)}`).join(', ')})`;
-	const result = scalarColumn ? `${call} AS "pgrst_call"(${ident(scalarColumn)})` : call;
-	if (used.length === 0) return result;
+export type CallArgs = { named: Record<string, unknown> } | { whole: string | Uint8Array; type: string };
+
+/** The FROM item of a function call. */
+export function functionFrom(b: SqlBuilder, fn: FunctionDef, args: CallArgs, scalarColumn?: string): string {
+	const target = qualified(fn.schema, fn.name);
+	const as = (call: string) => (scalarColumn ? `${call} AS "pgrst_call"(${ident(scalarColumn)})` : call);
+	if ('whole' in args) {
+		// The type is the catalog's (json, jsonb, text, xml or bytea), never request text.
+		return as(`${target}(${b.param(args.whole)}::${fn.args[0].type})`);
+	}
+	const named = args.named;
+	const used = fn.args.filter((a) => a.name in named);
+	const call = as(
+		`${target}(${used.map((a) => `${ident(a.name)} => "pgrst_args".${ident(a.name)}`).join(', ')})`
+	);
+	if (used.length === 0) return call;
 	const record = used.map((a) => `${ident(a.name)} ${a.type}`).join(', ');
-	return `json_to_record(${b.param(JSON.stringify(args))}::json) AS "pgrst_args"(${record}) CROSS JOIN LATERAL ${result}`;
+	return `json_to_record(${b.param(JSON.stringify(named))}::json) AS "pgrst_args"(${record}) CROSS JOIN LATERAL ${call}`;
 }
 
 /** A function whose result is not a relation: one JSON value (or an array of them for SETOF). */
-export function scalarCallSql(b: SqlBuilder, fn: FunctionDef, args: Record<string, unknown>): string {
+export function scalarCallSql(b: SqlBuilder, fn: FunctionDef, args: CallArgs): string {
 	const from = functionFrom(b, fn, args, 'pgrst_scalar');
 	if (fn.returns.kind === 'void') return `SELECT 1 AS "page", NULL::text AS "body" FROM ${from}`;
 	if (fn.returnsSet) {

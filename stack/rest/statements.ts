@@ -6,14 +6,16 @@ import type { StackContext } from '../context.ts';
 import type { QueryParams } from './ast.ts';
 import { columnNotFound, RestError, tableNotFound, undefinedColumn } from './errors.ts';
 import { Lru } from './lru.ts';
-import { parseQuery } from './parse.ts';
+import { hasOperator, parseNameList, parseQuery } from './parse.ts';
 import { Planner } from './plan.ts';
-import type { Action, ApiRequest } from './request.ts';
+import type { Action, ApiRequest, RpcBody } from './request.ts';
 import type { Column, FunctionDef, Relation, SchemaCache } from './schema.ts';
 import {
+	type CallArgs,
 	deleteSql,
 	functionFrom,
 	insertSql,
+	plannedCountSql,
 	qualified,
 	readSql,
 	scalarCallSql,
@@ -34,16 +36,28 @@ export interface Statement {
 	readOnly: boolean;
 	/** Rolls back and answers 406 unless exactly one row (Accept: vnd.pgrst.object). */
 	singular: boolean;
-	/** `Prefer: handling=strict, max-affected=N` on PATCH/DELETE: more rows roll back (PGRST124). */
+	/**
+	 * The result is one value, not an array (a function not returning a set): its first row, or
+	 * `null` when filters left none.
+	 */
+	single?: boolean;
+	/** `Prefer: handling=strict, max-affected=N` on PATCH/DELETE/RPC: more rows roll back (PGRST124). */
 	maxAffected?: number;
 	/** A function returning void: answered 204. */
 	returnsVoid: boolean;
+	/** PUT: anything but exactly one row written rolls back (PGRST115). */
+	exactlyOne?: boolean;
+	/**
+	 * `count=planned|estimated`: EXPLAIN of the count query, run in the same transaction; with
+	 * `estimated` its figure is used only past `estimatedOver` rows (the exact count below).
+	 */
+	planned?: { sql: string; params: unknown[]; estimatedOver?: number };
 }
 
 /** The schema cache in use, and the SQL of recent reads built from it (dropped on reload). */
 export interface RestState {
 	cache: SchemaCache;
-	reads: Lru<string, { sql: string; params: unknown[] }>;
+	reads: Lru<string, { sql: string; params: unknown[]; planned?: Statement['planned'] }>;
 }
 
 export const newReadCache = (): RestState['reads'] => new Lru(500);
@@ -91,23 +105,35 @@ function tableStatement(req: ApiRequest, action: TableAction, deps: HandlerDeps)
 	const singular = req.media === 'object';
 	const base = { readOnly: false, singular, returnsVoid: false };
 	if (action.type === 'read') {
-		const key = `${rel.schema}.${rel.name}|${req.search}|${action.range ?? ''}|${req.prefer.count ?? ''}|${req.stripNulls}`;
+		const { count } = req.prefer;
+		const key = `${rel.schema}.${rel.name}|${req.search}|${action.range ?? ''}|${count ?? ''}|${req.stripNulls}|${req.media}`;
 		const hit = deps.state.reads.get(key);
-		if (hit) return { ...base, sql: hit.sql, params: hit.params, readOnly: true };
-		const level = new Planner(cache, action.query).root(rel.columns, rel.name, rel);
+		if (hit) return { ...base, sql: hit.sql, params: hit.params, planned: hit.planned, readOnly: true };
+		const level = new Planner(cache, action.query, deps.ctx.config.rest.aggregates).root(
+			rel.columns,
+			rel.name,
+			rel
+		);
 		const b = new SqlBuilder(req.stripNulls);
-		const sql = readSql(b, level, {
-			from: qualified(rel.schema, rel.name),
-			count: req.prefer.count !== undefined,
-			maxRows: deps.ctx.config.rest.maxRows
-		});
-		deps.state.reads.set(key, { sql, params: b.params });
-		return { ...base, sql, params: b.params, readOnly: true };
+		const { maxRows } = deps.ctx.config.rest;
+		const from = qualified(rel.schema, rel.name);
+		const exact = count === 'exact' || count === 'estimated';
+		const sql = readSql(b, level, { from, count: exact, maxRows, csv: req.media === 'csv' });
+		const planned =
+			count === 'planned' || count === 'estimated'
+				? { ...plannedCountSql(level, from), estimatedOver: count === 'estimated' ? maxRows : undefined }
+				: undefined;
+		deps.state.reads.set(key, { sql, params: b.params, planned });
+		return { ...base, sql, params: b.params, planned, readOnly: true };
 	}
 	// Nothing to write: an empty batch or an empty PATCH object.
 	if ((action.type === 'insert' || action.type === 'upsert') && action.rows.length === 0) return null;
 	if (action.type === 'update' && Object.keys(action.row).length === 0) return null;
-	const level = new Planner(cache, action.query).root(rel.columns, rel.name, rel);
+	const level = new Planner(cache, action.query, deps.ctx.config.rest.aggregates).root(
+		rel.columns,
+		rel.name,
+		rel
+	);
 	const representation = req.prefer.return === 'representation';
 	const maxAffected = req.prefer.handling === 'strict' ? req.prefer.maxAffected : undefined;
 	const b = new SqlBuilder(req.stripNulls);
@@ -121,9 +147,48 @@ function tableStatement(req: ApiRequest, action: TableAction, deps: HandlerDeps)
 				onConflict:
 					action.type === 'upsert' ? conflictTarget(rel, action.query, action.resolution) : undefined,
 				missingDefault: req.prefer.missing === 'default',
-				representation
+				representation,
+				countInserted: action.type === 'upsert' && rel.kind === 'table'
 			});
 			return { ...base, sql, params: b.params };
+		}
+		case 'put': {
+			const filters = level.conditions;
+			const pk = rel.primaryKey;
+			const byEq = filters.every(
+				(c) =>
+					c.type === 'filter' &&
+					!c.negated &&
+					c.ref.path.length === 0 &&
+					c.cond.type === 'op' &&
+					c.cond.op === 'eq' &&
+					!c.cond.quant
+			);
+			const names = new Set(filters.map((c) => (c.type === 'filter' ? c.ref.column.name : '')));
+			if (
+				pk.length === 0 ||
+				!byEq ||
+				names.size !== filters.length ||
+				names.size !== pk.length ||
+				!pk.every((k) => names.has(k))
+			) {
+				throw new RestError(
+					405,
+					'PGRST105',
+					"Filters must include all and only primary key columns with 'eq' operators"
+				);
+			}
+			const columns = payloadColumns(rel, action.query.columns ?? Object.keys(action.row));
+			const sql = insertSql(b, rel, level, {
+				columns,
+				rows: JSON.stringify([action.row]),
+				onConflict: { columns: pk, action: 'merge' },
+				missingDefault: false,
+				representation,
+				bodyConditions: filters,
+				countInserted: rel.kind === 'table'
+			});
+			return { ...base, sql, params: b.params, exactlyOne: true };
 		}
 		case 'update': {
 			const columns = payloadColumns(rel, Object.keys(action.row));
@@ -165,47 +230,95 @@ function conflictTarget(
 	return { columns: target, action: resolution === 'ignore-duplicates' ? 'ignore' : 'merge' };
 }
 
-const RESERVED_PARAMS = new Set([
-	'select',
-	'order',
-	'limit',
-	'offset',
-	'columns',
-	'on_conflict',
-	'or',
-	'and',
-	'not.or',
-	'not.and',
-	'apikey'
-]);
+const RESERVED_PARAMS = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict', 'apikey']);
 
+/** `a=1` is an argument of GET /rpc; `a=eq.1`, `a.b=...`, `or=(...)` are filters on its result. */
+function isArgumentParam([key, value]: [string, string]): boolean {
+	if (RESERVED_PARAMS.has(key) || key.includes('.') || key === 'or' || key === 'and') return false;
+	return !hasOperator(value);
+}
+
+/** How a body reached the function: keys of a JSON object / form, or the raw body of a media type. */
+type CallMedia = RpcBody['media'] | 'none';
+
+/**
+ * PostgREST's overload resolution (Plan.hs `findProc`): the functions whose parameter names fit
+ * the given keys (every required one given, the rest optional ones); failing that, the one
+ * taking the whole body as its single unnamed parameter. More than one fit is ambiguous.
+ */
 function chooseFunction(
 	schema: string,
 	name: string,
 	overloads: FunctionDef[],
 	keys: string[],
-	strict: boolean
-): FunctionDef {
-	const fits = overloads.filter((fn) => {
-		const names = new Set(fn.args.map((a) => a.name));
-		if (strict && !keys.every((k) => names.has(k))) return false;
-		const given = new Set(keys.filter((k) => names.has(k)));
-		return fn.args.every((a) => a.hasDefault || given.has(a.name));
-	});
-	if (fits.length >= 1) {
-		// Prefer the overload that uses the most of the given keys.
-		return fits.sort(
-			(a, b) =>
-				b.args.filter((x) => keys.includes(x.name)).length -
-				a.args.filter((x) => keys.includes(x.name)).length
-		)[0];
+	media: CallMedia
+): { fn: FunctionDef; wholeBody: boolean } {
+	const given = new Set(keys);
+	const rawMedia = media === 'text' || media === 'xml' || media === 'bytea';
+	const named: FunctionDef[] = [];
+	const unnamed: FunctionDef[] = [];
+	for (const fn of overloads) {
+		if (fn.args.length === 0 ? given.size === 0 && !rawMedia : fitsKeys(fn, given)) named.push(fn);
+		else if (fn.args.length === 1 && fn.args[0].name === '' && takesBody(fn.args[0].type, media))
+			unnamed.push(fn);
 	}
-	const shown = [...keys].sort();
-	throw new RestError(
+	const fits = named.length > 0 ? named : unnamed;
+	if (fits.length === 1) return { fn: fits[0], wholeBody: named.length === 0 };
+	if (fits.length > 1) {
+		const shown = [...fits]
+			.map((fn) => ({
+				n: fn.args.length,
+				text: `${fn.schema}.${fn.name}(${fn.args.map((a) => `${a.name} => ${a.type}`).join(', ')})`
+			}))
+			.sort((a, b) => a.n - b.n || (a.text < b.text ? -1 : 1))
+			.map((f) => f.text);
+		throw new RestError(
+			300,
+			'PGRST203',
+			`Could not choose the best candidate function between: ${shown.join(', ')}`,
+			null,
+			'Try renaming the parameters or the function itself in the database so function overloading can be resolved'
+		);
+	}
+	throw noFunction(schema, name, keys, media);
+}
+
+function fitsKeys(fn: FunctionDef, given: Set<string>): boolean {
+	let required = 0;
+	for (const arg of fn.args) {
+		if (arg.hasDefault) continue;
+		if (!given.has(arg.name)) return false;
+		required++;
+	}
+	// Every key names a parameter (the required ones are all present, counted above).
+	let known = required;
+	for (const key of given) if (fn.args.some((a) => a.hasDefault && a.name === key)) known++;
+	return known === given.size;
+}
+
+function takesBody(type: string, media: CallMedia): boolean {
+	if (media === 'json') return type === 'json' || type === 'jsonb';
+	return media === type;
+}
+
+/** PGRST202, worded as PostgREST words it for the request's keys and media type. */
+function noFunction(schema: string, name: string, keys: string[], media: CallMedia): RestError {
+	const fn = `${schema}.${name}`;
+	const rawMedia = media === 'text' || media === 'xml' || media === 'bytea';
+	const shown = keys.join(', ');
+	const withKeys = keys.length === 0 ? ' without parameters' : `(${shown})`;
+	const detailKeys =
+		keys.length === 0 ? ' without parameters' : ` with parameter${keys.length > 1 ? 's' : ''} ${shown}`;
+	const searched = rawMedia
+		? ` with a single unnamed ${media} parameter`
+		: media === 'json'
+			? `${detailKeys} or with a single unnamed json/jsonb parameter`
+			: detailKeys;
+	return new RestError(
 		404,
 		'PGRST202',
-		`Could not find the function ${schema}.${name}${shown.length ? `(${shown.join(', ')})` : ' without parameters'} in the schema cache`,
-		`Searched for the function ${schema}.${name}${shown.length ? ` with parameter${shown.length > 1 ? 's' : ''} ${shown.join(', ')}` : ' without parameters'} or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`,
+		`Could not find the function ${fn}${rawMedia ? '' : withKeys} in the schema cache`,
+		`Searched for the function ${fn}${searched}, but no matches were found in the schema cache.`,
 		null
 	);
 }
@@ -216,42 +329,62 @@ function rpcStatement(
 	deps: HandlerDeps
 ): Statement {
 	const { cache } = deps.state;
-	const { schema } = req;
+	const { schema, prefer } = req;
 	const overloads = cache.functionsNamed(schema, action.fn);
 	let args: Record<string, unknown>;
-	let fn: FunctionDef;
-	if (action.args) {
-		args = action.args;
-		fn = chooseFunction(schema, action.fn, overloads, Object.keys(args), true);
+	let keys: string[];
+	if (action.via === 'POST') {
+		args = action.args ?? {};
+		const columns = new URLSearchParams(action.params).get('columns');
+		keys = columns !== null ? parseNameList('columns parameter', columns) : Object.keys(args);
 	} else {
-		const candidates = action.params
-			.map(([k]) => k)
-			.filter((k) => !RESERVED_PARAMS.has(k) && !k.includes('.'));
-		fn = chooseFunction(schema, action.fn, overloads, candidates, false);
-		const argNames = new Set(fn.args.map((a) => a.name));
-		args = Object.fromEntries(action.params.filter(([k]) => argNames.has(k)));
+		args = Object.fromEntries(action.params.filter(isArgumentParam));
+		keys = Object.keys(args);
 	}
+	const media: CallMedia = action.via === 'POST' ? (action.body?.media ?? 'json') : 'none';
+	const { fn, wholeBody } = chooseFunction(schema, action.fn, overloads, [...new Set(keys)].sort(), media);
+	if (prefer.handling === 'strict' && prefer.maxAffected !== undefined && !fn.returnsSet) {
+		throw new RestError(
+			400,
+			'PGRST128',
+			'Function must return SETOF or TABLE when max-affected preference is used with handling=strict'
+		);
+	}
+	const maxAffected = prefer.handling === 'strict' ? prefer.maxAffected : undefined;
+	const call: CallArgs = wholeBody
+		? { whole: action.body!.raw, type: fn.args[0].type }
+		: { named: Object.fromEntries(keys.filter((k) => k in args).map((k) => [k, args[k]])) };
 	const readOnly = action.via !== 'POST' || fn.volatility !== 'volatile';
 	const b = new SqlBuilder(req.stripNulls);
 	const returnsVoid = fn.returns.kind === 'void';
+	const singular = req.media === 'object';
 	if (fn.returns.kind !== 'composite') {
 		return {
-			sql: scalarCallSql(b, fn, args),
+			sql: scalarCallSql(b, fn, call),
 			params: b.params,
 			readOnly,
-			singular: req.media === 'object',
-			returnsVoid
+			singular,
+			returnsVoid,
+			maxAffected
 		};
 	}
-	const singular = req.media === 'object' || !fn.returnsSet;
-	const query = parseQuery(action.params, action.via === 'POST' ? new Set() : new Set(Object.keys(args)));
+	const skip = action.via === 'POST' ? new Set<string>() : new Set(Object.keys(args));
+	const query = parseQuery(
+		action.params.filter(([k]) => k !== 'columns'),
+		skip
+	);
 	const columns = new Map(fn.returns.columns.map((col) => [col.name, col]));
-	const level = new Planner(cache, query).root(columns, action.fn, fn.returns.relation);
+	const level = new Planner(cache, query, deps.ctx.config.rest.aggregates).root(
+		columns,
+		action.fn,
+		fn.returns.relation
+	);
 	const sql = readSql(b, level, {
 		from: '"pgrst_source"',
-		source: `SELECT "pgrst_call".* FROM ${functionFrom(b, fn, args)} AS "pgrst_call"`,
-		count: req.prefer.count !== undefined,
-		maxRows: deps.ctx.config.rest.maxRows
+		source: `SELECT "pgrst_call".* FROM ${functionFrom(b, fn, call)} AS "pgrst_call"`,
+		count: req.prefer.count !== undefined || maxAffected !== undefined,
+		maxRows: deps.ctx.config.rest.maxRows,
+		csv: req.media === 'csv'
 	});
-	return { sql, params: b.params, readOnly, singular, returnsVoid };
+	return { sql, params: b.params, readOnly, singular, single: !fn.returnsSet, returnsVoid, maxAffected };
 }

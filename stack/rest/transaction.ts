@@ -48,7 +48,20 @@ function named(client: pg.PoolClient, text: string, values: unknown[]): pg.Query
 	return { name, text, values };
 }
 
-type Row = { total: string | null; page: string; body: string | null };
+type Row = {
+	total: string | null;
+	page: string;
+	body: string | null;
+	inserted?: string | null;
+	csv?: string | null;
+};
+type PlanRow = { 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] };
+
+/** db-tx-end with `Prefer: tx`: whether this request's transaction is rolled back. */
+function rollsBack(deps: HandlerDeps, req: ApiRequest): boolean {
+	if (req.prefer.tx !== undefined) return req.prefer.tx === 'rollback';
+	return deps.ctx.config.rest.txEnd.startsWith('rollback');
+}
 
 export async function runStatement(deps: HandlerDeps, req: ApiRequest, stmt: Statement): Promise<Outcome> {
 	const { role, claimsJson } = req.identity;
@@ -61,7 +74,9 @@ export async function runStatement(deps: HandlerDeps, req: ApiRequest, stmt: Sta
 	}
 	let broken: Error | boolean | undefined;
 	// The result decides the transaction's end: wait for it before COMMIT or ROLLBACK.
-	const decides = stmt.singular || stmt.maxAffected !== undefined;
+	const decides = stmt.singular || stmt.maxAffected !== undefined || stmt.exactlyOne === true;
+	// Rolled back (Prefer: tx=rollback): deferred constraints are still checked, as PostgREST does.
+	const end = rollsBack(deps, req) ? ['SET CONSTRAINTS ALL IMMEDIATE', 'ROLLBACK'] : ['COMMIT'];
 	try {
 		// The four messages leave in one write (each query would otherwise flush on its own).
 		const stream = client.connection.stream;
@@ -81,8 +96,9 @@ export async function runStatement(deps: HandlerDeps, req: ApiRequest, stmt: Sta
 				])
 			),
 			client.query<Row>(named(client, stmt.sql, stmt.params)),
+			...(stmt.planned ? [client.query<PlanRow>(named(client, stmt.planned.sql, stmt.planned.params))] : []),
 			// After an error the transaction is aborted and COMMIT answers ROLLBACK.
-			decides ? undefined : client.query('COMMIT')
+			...(decides ? [] : end.map((q) => client.query(q)))
 		];
 		stream.uncork();
 		const settled = await Promise.allSettled(sent);
@@ -96,8 +112,19 @@ export async function runStatement(deps: HandlerDeps, req: ApiRequest, stmt: Sta
 		const outcome: Outcome = {
 			total: row?.total === null || row?.total === undefined ? null : Number(row.total),
 			page: Number(row?.page ?? 0),
-			body: row?.body ?? null
+			body: row?.body ?? null,
+			inserted: row?.inserted === null || row?.inserted === undefined ? undefined : Number(row.inserted),
+			csv: row?.csv ?? undefined
 		};
+		if (stmt.planned) {
+			const plan = (settled[3] as PromiseFulfilledResult<pg.QueryResult<PlanRow>>).value.rows[0];
+			const estimate = Math.round(plan['QUERY PLAN'][0].Plan['Plan Rows']);
+			const over = stmt.planned.estimatedOver;
+			// estimated: the exact count, unless it passes max-rows (then the larger of both).
+			if (over === undefined) outcome.total = estimate;
+			else if (outcome.total !== null && outcome.total > over)
+				outcome.total = Math.max(outcome.total, estimate);
+		}
 		if (!decides) return outcome;
 		if (stmt.singular && outcome.page !== 1) {
 			await client.query('ROLLBACK');
@@ -112,8 +139,11 @@ export async function runStatement(deps: HandlerDeps, req: ApiRequest, stmt: Sta
 				`The query affects ${outcome.total} rows`
 			);
 		}
-		// Supabase runs PostgREST with db-tx-end=commit: `Prefer: tx=rollback` is not honoured.
-		await client.query('COMMIT');
+		if (stmt.exactlyOne && outcome.total !== 1) {
+			await client.query('ROLLBACK');
+			throw new RestError(400, 'PGRST115', 'Payload values do not match URL in primary key column(s)');
+		}
+		for (const q of end) await client.query(q);
 		return outcome;
 	} catch (error) {
 		if (error instanceof RestError) throw error;
