@@ -3,18 +3,14 @@
  */
 import type { Server } from 'node:http';
 import pg from 'pg';
-import { createAuth } from './auth/index.ts';
 import { loadConfig, type StackConfig } from './config.ts';
 import type { StackContext } from './context.ts';
 import { startCluster, assertPortFree, type Cluster } from './db/postgres.ts';
 import { prepareDatabase } from './db/migrate.ts';
 import { isConnectionError } from './db/errors.ts';
 import { DatabaseSupervisor } from './db/supervisor.ts';
-import { createGatewayApp, createGatewayServer } from './gateway/server.ts';
 import { LOCAL_KEYS } from './keys.ts';
 import { createLogger, type Logger } from './log.ts';
-import { createRealtime } from './realtime/index.ts';
-import { createRest } from './rest/index.ts';
 
 export { loadConfig, tempStackDir, type StackConfig } from './config.ts';
 export { LOCAL_KEYS } from './keys.ts';
@@ -45,6 +41,19 @@ export async function startDatabase(config: StackConfig, log: Logger): Promise<R
 	return { cluster, dbUrl: config.dbUrl };
 }
 
+/**
+ * The services' modules (auth, REST, realtime, the gateway and their libraries): loaded while
+ * PostgreSQL starts, since loading them is a large share of a warm start.
+ */
+function loadServices() {
+	return Promise.all([
+		import('./auth/index.ts'),
+		import('./rest/index.ts'),
+		import('./realtime/index.ts'),
+		import('./gateway/server.ts')
+	]);
+}
+
 function listen(server: Server, host: string, port: number): Promise<void> {
 	return new Promise((resolve, reject) => {
 		server.once('error', reject);
@@ -60,6 +69,8 @@ export async function startStack(
 	log = createLogger(config.logLevel)
 ): Promise<RunningStack> {
 	await assertPortFree(config.host, config.apiPort, 'STACK_API_PORT');
+	const modules = loadServices();
+	modules.catch(() => undefined); // awaited below; a failing database start comes first
 	const db = await startDatabase(config, log);
 	const supervisor = new DatabaseSupervisor(db.cluster, config.dbUrl, log);
 	// A bounded wait for a connection: while Postgres is down, requests answer 503 instead of hanging.
@@ -83,11 +94,18 @@ export async function startStack(
 	const closers: Array<() => Promise<void>> = [];
 	let server: Server | undefined;
 	try {
+		const [{ createAuth }, { createRest }, { createRealtime }, { createGatewayApp, createGatewayServer }] =
+			await modules;
 		const auth = createAuth(ctx);
-		const rest = await createRest(ctx);
-		closers.push(() => rest.close());
-		const realtime = await createRealtime(ctx);
-		closers.push(() => realtime.close(config.shutdownGraceMs));
+		// REST (schema cache) and realtime (replication) prepare on their own connections at once.
+		const [restStarted, realtimeStarted] = await Promise.allSettled([createRest(ctx), createRealtime(ctx)]);
+		if (restStarted.status === 'fulfilled') closers.push(() => restStarted.value.close());
+		if (realtimeStarted.status === 'fulfilled')
+			closers.push(() => realtimeStarted.value.close(config.shutdownGraceMs));
+		if (restStarted.status === 'rejected') throw restStarted.reason;
+		if (realtimeStarted.status === 'rejected') throw realtimeStarted.reason;
+		const rest = restStarted.value;
+		const realtime = realtimeStarted.value;
 		const services = { auth, rest: rest.app, realtime };
 		server = await createGatewayServer(createGatewayApp(ctx, services), services, config);
 		await listen(server, config.host, config.apiPort);
