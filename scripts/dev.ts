@@ -12,16 +12,17 @@ import { StackStartError } from '../stack/db/postgres.ts';
 import { statusBlock } from '../stack/status.ts';
 import { LOCAL_KEYS, loadConfig, startStack, type RunningStack } from '../stack/index.ts';
 
-/** The server side of the sign-in page and the dashboard, transformed before the first request. */
+/**
+ * The server side of the sign-in page (where a fresh session lands), transformed while the stack
+ * starts. Only that page: the first render is CPU-bound, so warming more delays it.
+ */
 const WARMUP_SSR_FILES = [
 	'./src/hooks.server.ts',
 	'./src/routes/+layout.svelte',
 	'./src/routes/+layout.server.ts',
 	'./src/routes/+layout.ts',
 	'./src/routes/login/+page.svelte',
-	'./src/routes/login/+page.server.ts',
-	'./src/routes/+page.svelte',
-	'./src/routes/+page.server.ts'
+	'./src/routes/login/+page.server.ts'
 ];
 
 function fail(message: string): never {
