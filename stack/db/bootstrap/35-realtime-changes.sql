@@ -105,7 +105,6 @@ declare
     widest int;         -- most candidates of one run sharing the statement
     prepared text;      -- the shape prepared as realtime_check_visibility: 'key', 'keys' or null
     claim text;
-    run text;
     visible boolean[];
     j int;
     waiting int = 1;
@@ -164,93 +163,67 @@ begin
 
     -- One run per statement and subscriber; the role is set once per statement and role. A
     -- statement run more than twice is prepared, so its plan is kept (replanned once per role).
-    -- The first attempt runs without a subtransaction per run; if anything raised (a policy), the
-    -- second runs each subscriber in its own, and a failing one key at a time.
-    for attempt in 1 .. 2 loop
-        begin
-            group_stmt = null;
-            for stmt_id, subscriber, members, run_keys, runs, widest in
-                select stmt_ids[c.n], c.s, array_agg(c.i order by c.i), jsonb_agg(keys -> (c.n - 1) order by c.i),
-                       count(*) over (partition by stmt_ids[c.n]), max(count(*)) over (partition by stmt_ids[c.n])
-                  from unnest(changes, subscribers) with ordinality as c(n, s, i)
-                 group by stmt_ids[c.n], c.s
-                 order by 1, roles[c.s], 2
-            loop
-                if stmt_id is distinct from group_stmt then
-                    perform pg_catalog.set_config('role', null, true);
-                    if prepared is not null then
-                        deallocate realtime_check_visibility;
-                        prepared = null;
-                    end if;
-                    group_stmt = stmt_id;
-                    group_role = null;
-                    if runs > 2 then
-                        begin
-                            if exists (select 1 from pg_catalog.pg_prepared_statements where name = 'realtime_check_visibility') then
-                                deallocate realtime_check_visibility;
-                            end if;
-                            if widest = 1 then
-                                execute 'prepare realtime_check_visibility' || key_stmts[stmt_id];
-                                prepared = 'key';
-                            else
-                                execute 'prepare realtime_check_visibility(jsonb) as ' || stmts[stmt_id];
-                                prepared = 'keys';
-                            end if;
-                        exception when others then
-                            null; -- e.g. the table is gone: each run below then fails on its own
-                        end;
-                    end if;
-                end if;
-                if roles[subscriber] is distinct from group_role then
-                    group_role = roles[subscriber];
-                    perform pg_catalog.set_config('role', group_role, true);
-                end if;
-                -- Assignments, not PERFORM: a query would copy the whole claims array per run.
-                claim = claims[subscriber];
-                claim = pg_catalog.set_config('request.jwt.claims', claim, true);
-                run = case prepared
-                          when 'key' then 'execute realtime_check_visibility(' || key_args[changes[members[1]]] || ')'
-                          when 'keys' then pg_catalog.format('execute realtime_check_visibility(%L)', run_keys)
-                      end;
-                if attempt = 1 then
-                    if run is null then
-                        execute stmts[stmt_id] into visible using run_keys;
-                    else
-                        execute run into visible;
-                    end if;
-                    for j in 1 .. array_length(members, 1) loop
-                        results[members[j]] = coalesce(visible[j], false);
-                    end loop;
-                    continue;
-                end if;
+    for stmt_id, subscriber, members, run_keys, runs, widest in
+        select stmt_ids[c.n], c.s, array_agg(c.i order by c.i), jsonb_agg(keys -> (c.n - 1) order by c.i),
+               count(*) over (partition by stmt_ids[c.n]), max(count(*)) over (partition by stmt_ids[c.n])
+          from unnest(changes, subscribers) with ordinality as c(n, s, i)
+         group by stmt_ids[c.n], c.s
+         order by 1, roles[c.s], 2
+    loop
+        if stmt_id is distinct from group_stmt then
+            perform pg_catalog.set_config('role', null, true);
+            if prepared is not null then
+                deallocate realtime_check_visibility;
+                prepared = null;
+            end if;
+            group_stmt = stmt_id;
+            group_role = null;
+            if runs > 2 then
                 begin
-                    if run is null then
-                        execute stmts[stmt_id] into visible using run_keys;
-                    else
-                        execute run into visible;
+                    if exists (select 1 from pg_catalog.pg_prepared_statements where name = 'realtime_check_visibility') then
+                        deallocate realtime_check_visibility;
                     end if;
-                    for j in 1 .. array_length(members, 1) loop
-                        results[members[j]] = coalesce(visible[j], false);
-                    end loop;
+                    if widest = 1 then
+                        execute 'prepare realtime_check_visibility' || key_stmts[stmt_id];
+                        prepared = 'key';
+                    else
+                        execute 'prepare realtime_check_visibility(jsonb) as ' || stmts[stmt_id];
+                        prepared = 'keys';
+                    end if;
                 exception when others then
-                    -- A policy raised for one of the rows (the rollback restored neither role nor claims:
-                    -- both were set outside this block): find which, one key at a time.
-                    for j in 1 .. array_length(members, 1) loop
-                        begin
-                            execute stmts[stmt_id] into visible using jsonb_build_array(run_keys -> (j - 1));
-                            results[members[j]] = coalesce(visible[1], false);
-                        exception when others then
-                            results[members[j]] = null;
-                        end;
-                    end loop;
+                    null; -- e.g. the table is gone: each run below then fails on its own
+                end;
+            end if;
+        end if;
+        if roles[subscriber] is distinct from group_role then
+            group_role = roles[subscriber];
+            perform pg_catalog.set_config('role', group_role, true);
+        end if;
+        -- Assignments, not PERFORM: a query would copy the whole claims array per run.
+        claim = claims[subscriber];
+        claim = pg_catalog.set_config('request.jwt.claims', claim, true);
+        begin
+            if prepared = 'key' then
+                execute 'execute realtime_check_visibility(' || key_args[changes[members[1]]] || ')' into visible;
+            elsif prepared = 'keys' then
+                execute pg_catalog.format('execute realtime_check_visibility(%L)', run_keys) into visible;
+            else
+                execute stmts[stmt_id] into visible using run_keys;
+            end if;
+            for j in 1 .. array_length(members, 1) loop
+                results[members[j]] = coalesce(visible[j], false);
+            end loop;
+        exception when others then
+            -- A policy raised for one of the rows (the rollback restored neither role nor claims:
+            -- both were set outside this block): find which, one key at a time.
+            for j in 1 .. array_length(members, 1) loop
+                begin
+                    execute stmts[stmt_id] into visible using jsonb_build_array(run_keys -> (j - 1));
+                    results[members[j]] = coalesce(visible[1], false);
+                exception when others then
+                    results[members[j]] = null;
                 end;
             end loop;
-            exit;
-        exception when others then
-            -- Rolled back: role and claims. A prepared statement outlives the rollback.
-            if attempt = 2 then
-                raise;
-            end if;
         end;
     end loop;
     perform pg_catalog.set_config('role', null, true);
