@@ -5,12 +5,14 @@
  * steps up until p95 passes 50 ms; the figure is the highest delivery rate still within it.
  * Supabase publishes 3,000 deliveries/s at p95 228 ms for 500 clients at 30 changes/s.
  */
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { LOCAL_KEYS } from '../stack/keys.ts';
 import {
 	cpuMeter,
 	drain,
 	epochNow,
+	fmt,
 	generators,
 	histogram,
 	size,
@@ -86,6 +88,65 @@ async function signedInUsers(db: pg.Client, url: string, n: number): Promise<str
 	return tokens;
 }
 
+/** CPU ms one PostgreSQL backend has used so far (from /proc; undefined when it is not local). */
+async function backendCpu(db: pg.Client): Promise<() => number | undefined> {
+	const { rows } = await db.query<{ pid: number }>('select pg_backend_pid() as pid');
+	return () => {
+		try {
+			const stat = readFileSync(`/proc/${rows[0].pid}/stat`, 'utf8');
+			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ = 100
+		} catch {
+			return undefined;
+		}
+	};
+}
+
+/**
+ * The floor of the authorization path: realtime.check_visibility called directly (no WAL, no
+ * sockets) with the subscribers' real claims, for runs of one change and of ten changes per
+ * subscriber. Returns checks per CPU second of the backend (per wall second when not local).
+ */
+async function checksPerSecond(
+	db: pg.Client,
+	tokens: string[],
+	perRun: number,
+	reps: number
+): Promise<number> {
+	const claims = tokens.map((t) => Buffer.from(t.split('.')[1], 'base64url').toString());
+	const { rows } = await db.query<{ id: string; xid: string; oid: number }>(
+		`select id::text, (xmin::text::bigint) as xid, 'public.bench_feed'::regclass::oid as oid
+		   from public.bench_feed order by id desc limit ${perRun}`
+	);
+	if (rows.length < perRun) return NaN;
+	const changes: number[] = [];
+	const candidates: number[] = [];
+	for (let c = 1; c <= perRun; c++) {
+		for (let s = 1; s <= claims.length; s++) {
+			changes.push(c);
+			candidates.push(s);
+		}
+	}
+	const args = [
+		rows.map((r) => Number(r.xid)),
+		rows.map((r) => r.oid),
+		JSON.stringify(rows.map((r) => [['id', 'bigint', r.id]])),
+		claims.map(() => 'authenticated'),
+		claims,
+		changes,
+		candidates
+	];
+	const sql = 'select realtime.check_visibility($1, $2, $3, $4, $5, $6, $7) as visible';
+	await db.query(sql, args); // warm: plans, caches
+	const cpu = await backendCpu(db);
+	const cpu0 = cpu();
+	const t0 = performance.now();
+	for (let i = 0; i < reps; i++) await db.query(sql, args);
+	const wallMs = performance.now() - t0;
+	const cpuMs = cpu0 === undefined ? undefined : (cpu() ?? 0) - cpu0;
+	return (reps * changes.length) / ((cpuMs && cpuMs > 0 ? cpuMs : wallMs) / 1000);
+}
+
 export async function changesRlsFanout({ stack, mode }: Context): Promise<ScenarioResult> {
 	const users = Number(process.env.BENCH_RLS_USERS) || size(mode, 500, 500, 50);
 	const rates = size(
@@ -117,12 +178,14 @@ export async function changesRlsFanout({ stack, mode }: Context): Promise<Scenar
 			p95: number;
 			samples: number[];
 		}> = [];
+		let committed = 0;
 		const stop = cpuMeter(stack.pid, () => gens.map((g) => g.pid));
 		// A first, unrecorded step warms the path (plans, caches, JIT) before the measured ones.
 		for (const [i, rate] of [rates[0], ...rates].entries()) {
 			await Promise.all(subs.map((s) => s.call('take')));
 			const t0 = epochNow();
 			const sent = await inserter.call<number>('insertFeed', stack.dbUrl, rate, stepMs, TEAMS);
+			committed += sent;
 			const expected = sent * perChange;
 			await drain(subs, expected);
 			const taken = await Promise.all(
@@ -143,6 +206,8 @@ export async function changesRlsFanout({ stack, mode }: Context): Promise<Scenar
 			if (p95 > P95_LIMIT || samples.length < expected) break;
 		}
 		const cpu = stop();
+		const single = await checksPerSecond(db, tokens, 1, size(mode, 40, 20, 5));
+		const batched = await checksPerSecond(db, tokens, 10, size(mode, 8, 4, 1));
 		const passing = steps.filter((s) => s.p95 <= P95_LIMIT && s.delivered === s.expected);
 		const best = passing.length ? passing[passing.length - 1] : undefined;
 		const shown = best ?? steps[0];
@@ -162,6 +227,18 @@ export async function changesRlsFanout({ stack, mode }: Context): Promise<Scenar
 				met: shown.p95 <= P95_LIMIT,
 				digits: 1
 			},
+			{
+				metric: 'checks_per_s (1 change per call)',
+				value: single,
+				digits: 0,
+				extra: true
+			},
+			{
+				metric: 'checks_per_s (10 changes per call)',
+				value: batched,
+				digits: 0,
+				extra: true
+			},
 			...steps.map((s) => ({
 				metric: `step ${s.rate} changes/s`,
 				value: s.perSecond,
@@ -174,7 +251,14 @@ export async function changesRlsFanout({ stack, mode }: Context): Promise<Scenar
 			rows,
 			cpu,
 			distributions: { [`RLS fan-out at ${shown.rate} changes/s`]: shown.samples },
-			notes: [`${users} users, ${perChange} receivers per change, steps of ${stepMs / 1000} s`]
+			notes: [
+				`${users} users, ${perChange} receivers per change, steps of ${stepMs / 1000} s`,
+				`realtime.check_visibility alone (per CPU second of its backend): ${fmt(single, 0)} checks/s with one change ` +
+					`per call = ${fmt(single / users, 0)} changes/s per core; ${fmt(batched, 0)} checks/s with ten = ` +
+					`${fmt(batched / users, 0)} changes/s per core`,
+				`PostgreSQL CPU per committed change (every step, ${users} checks each): ${(cpu.postgresMs / committed).toFixed(1)} ms; ` +
+					`stack CPU per delivery: ${((cpu.stackMs / (committed * perChange)) * 1000).toFixed(0)} us`
+			]
 		};
 	} finally {
 		await Promise.all(gens.map((g) => g.close()));

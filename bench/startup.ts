@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import getPort from 'get-port';
 import { tempStackDir } from '../stack/config.ts';
-import { sleep, type Context, type ScenarioResult } from './lib.ts';
+import { processTreeCpu, sleep, type Context, type ScenarioResult } from './lib.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -55,7 +55,20 @@ async function portsFree(ports: number[]): Promise<void> {
 	throw new Error(`ports ${ports.join(', ')} still in use 15 s after the stack stopped`);
 }
 
-async function stackToReady(env: Record<string, string>): Promise<number> {
+/** CPU ms used so far by a process and its live descendants (tsx, the stack, PostgreSQL, Vite). */
+function groupCpu(pid: number | undefined): number {
+	if (!pid) return NaN;
+	const { ownMs, children } = processTreeCpu(pid);
+	return [...children.values()].reduce((sum, ms) => sum + ms, ownMs);
+}
+
+/** Time to ready, and the CPU the process tree used to get there (the part the machine's load does not stretch). */
+interface Timed {
+	ms: number;
+	cpuMs: number;
+}
+
+async function stackToReady(env: Record<string, string>): Promise<Timed> {
 	const t0 = performance.now();
 	const child = npmRun('stack', [], env);
 	try {
@@ -71,14 +84,14 @@ async function stackToReady(env: Record<string, string>): Promise<number> {
 				reject(new Error(`npm run stack exited with ${code}: ${err.slice(-2000)}`))
 			);
 		});
-		return performance.now() - t0;
+		return { ms: performance.now() - t0, cpuMs: groupCpu(child.pid) };
 	} finally {
 		await stopGroup(child);
 		await portsFree([Number(env.STACK_DB_PORT), Number(env.STACK_API_PORT)]);
 	}
 }
 
-async function devToSignIn(env: Record<string, string>): Promise<number> {
+async function devToSignIn(env: Record<string, string>): Promise<Timed> {
 	const port = await getPort({ host: '127.0.0.1' });
 	const t0 = performance.now();
 	const child = npmRun('dev', ['--port', String(port)], env);
@@ -94,7 +107,8 @@ async function devToSignIn(env: Record<string, string>): Promise<number> {
 			try {
 				const res = await fetch(`http://127.0.0.1:${port}/login`, { signal: AbortSignal.timeout(30_000) });
 				const html = await res.text();
-				if (res.ok && html.includes('type="password"')) return performance.now() - t0;
+				if (res.ok && html.includes('type="password"'))
+					return { ms: performance.now() - t0, cpuMs: groupCpu(child.pid) };
 				last = `HTTP ${res.status}: ${html.slice(0, 200)}`;
 			} catch (error) {
 				last = String(error); // not listening yet
@@ -118,11 +132,19 @@ export async function startup({ mode }: Context): Promise<ScenarioResult> {
 		const dev = await devToSignIn(env);
 		return {
 			rows: [
-				{ metric: 'stack_cold_ms', value: cold, target: '<= 5,000', met: cold <= 5000, digits: 0 },
-				{ metric: 'stack_warm_ms', value: warm, target: '<= 1,500', met: warm <= 1500, digits: 0 },
-				{ metric: 'dev_warm_ms', value: dev, target: '<= 5,000', met: dev <= 5000, digits: 0 }
+				{ metric: 'stack_cold_ms', value: cold.ms, target: '<= 5,000', met: cold.ms <= 5000, digits: 0 },
+				{ metric: 'stack_warm_ms', value: warm.ms, target: '<= 1,500', met: warm.ms <= 1500, digits: 0 },
+				{ metric: 'dev_warm_ms', value: dev.ms, target: '<= 5,000', met: dev.ms <= 5000, digits: 0 },
+				{ metric: 'stack_cold_cpu_ms', value: cold.cpuMs, digits: 0, extra: true },
+				{ metric: 'stack_warm_cpu_ms', value: warm.cpuMs, digits: 0, extra: true },
+				{ metric: 'dev_warm_cpu_ms', value: dev.cpuMs, digits: 0, extra: true }
 			],
-			notes: mode.tiny ? [] : ['each measured once: startup figures vary with what else the machine is doing']
+			notes: mode.tiny
+				? []
+				: [
+						'each measured once: startup figures vary with what else the machine is doing; ' +
+							'*_cpu_ms is the CPU the process tree (npm, tsx, the stack, PostgreSQL, Vite) used until ready'
+					]
 		};
 	} finally {
 		await rm(dir, { recursive: true, force: true });

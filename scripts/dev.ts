@@ -12,6 +12,19 @@ import { StackStartError } from '../stack/db/postgres.ts';
 import { statusBlock } from '../stack/status.ts';
 import { LOCAL_KEYS, loadConfig, startStack, type RunningStack } from '../stack/index.ts';
 
+/**
+ * The server side of the sign-in page (where a fresh session lands), transformed while the stack
+ * starts. Only that page: the first render is CPU-bound, so warming more delays it.
+ */
+const WARMUP_SSR_FILES = [
+	'./src/hooks.server.ts',
+	'./src/routes/+layout.svelte',
+	'./src/routes/+layout.server.ts',
+	'./src/routes/+layout.ts',
+	'./src/routes/login/+page.svelte',
+	'./src/routes/login/+page.server.ts'
+];
+
 function fail(message: string): never {
 	console.error(`\n${message}`);
 	process.exit(1);
@@ -74,29 +87,36 @@ async function start() {
 	const config = loadConfig();
 	ownSignals();
 
-	if (await stackIsRunning(config.apiUrl)) {
-		console.log(`Using the stack already running at ${config.apiUrl}.`);
-	} else {
-		stack = await startStack(config);
-		ownSignals();
-		console.log(`\nBeacon's local stack is running.\n\n${statusBlock(config)}\n`);
-	}
-
 	// SvelteKit reads PUBLIC_ variables from the environment of the process running Vite: this one.
 	process.env.PUBLIC_SUPABASE_URL = config.apiUrl;
 	process.env.PUBLIC_SUPABASE_PUBLISHABLE_KEY = LOCAL_KEYS.publishable;
 	process.env.PUBLIC_BEACON_LOCAL = '1';
+
+	// The stack and Vite start at the same time: neither needs the other until the first request.
+	const stackStarted = (async () => {
+		if (await stackIsRunning(config.apiUrl)) {
+			console.log(`Using the stack already running at ${config.apiUrl}.`);
+			return;
+		}
+		stack = await startStack(config);
+		ownSignals();
+		console.log(`\nBeacon's local stack is running.\n\n${statusBlock(config)}\n`);
+	})();
+	stackStarted.catch(() => undefined); // awaited below
 	try {
 		app = await createServer({
 			server: {
 				strictPort: true,
 				...(args.port ? { port: args.port } : {}),
-				...(args.host ? { host: args.host } : {})
+				...(args.host ? { host: args.host } : {}),
+				// Transform what the first page needs while the stack starts.
+				warmup: { ssrFiles: WARMUP_SSR_FILES }
 			}
 		});
 		ownSignals();
 		await app.listen();
 	} catch (error) {
+		await stackStarted.catch(() => undefined);
 		await app?.close().catch(() => undefined);
 		await stack?.stop().catch(() => undefined);
 		app = stack = undefined;
@@ -107,6 +127,13 @@ async function start() {
 					'Stop it, or pick another port: npm run dev -- --port 5180'
 			);
 		}
+		throw error;
+	}
+	try {
+		await stackStarted;
+	} catch (error) {
+		await app.close().catch(() => undefined);
+		app = undefined;
 		throw error;
 	}
 	app.printUrls();

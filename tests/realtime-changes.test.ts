@@ -51,6 +51,7 @@ interface User {
 
 let alice: User;
 let bob: User;
+let carol: User;
 const channels: RealtimeChannel[] = [];
 const run = Math.random().toString(36).slice(2, 8);
 
@@ -86,14 +87,17 @@ async function notify(userId: string, title: string, extra: Row = {}) {
 beforeAll(async () => {
 	const a = await signedIn('alice@example.com');
 	const b = await signedIn('bob@example.com');
+	const c = await signedIn('carol@example.com');
 	alice = { supabase: a.supabase, id: a.user.id };
 	bob = { supabase: b.supabase, id: b.user.id };
+	carol = { supabase: c.supabase, id: c.user.id };
 });
 
 afterAll(async () => {
 	for (const channel of channels) await channel.unsubscribe();
 	await alice?.supabase.removeAllChannels();
 	await bob?.supabase.removeAllChannels();
+	await carol?.supabase.removeAllChannels();
 	await sql(`delete from public.notifications where title like $1`, [`rtc ${run}%`]);
 	await closeSql();
 });
@@ -355,6 +359,52 @@ describe('postgres changes', () => {
 				new: {},
 				table
 			});
+		} finally {
+			await sql(`drop table if exists public.${table}`);
+		}
+	});
+
+	it('sends Error 500 for a row whose policy raised, and the other rows of the batch as usual', async () => {
+		const table = `rtc_raise_${run}`;
+		// The policy divides by zero for a body of four characters, at run time (not a constant).
+		await sql(`create table public.${table} (id int primary key, owner uuid not null, body text not null)`);
+		await sql(`alter table public.${table} enable row level security`);
+		await sql(`create policy "owner reads" on public.${table} for select to authenticated
+			using (owner = (select auth.uid()) and length(body) / (length(body) - 4) >= 0)`);
+		await sql(`grant select on public.${table} to authenticated`);
+		await sql(`alter publication supabase_realtime add table public.${table}`);
+		try {
+			const a = await listen(alice, { event: 'INSERT', table });
+			const b = await listen(bob, { event: 'INSERT', table });
+			const c = await listen(carol, { event: 'INSERT', table });
+			const insert = (rows: Array<[number, User, string]>) =>
+				sql(
+					`insert into public.${table} values ${rows.map((_, i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3})`).join(', ')}`,
+					rows.flatMap(([id, user, body]) => [id, user.id, body])
+				);
+			// One transaction: its changes are authorized together, in one batch.
+			await insert([
+				[1, alice, 'first'],
+				[2, alice, 'boom'],
+				[3, alice, 'third'],
+				[4, bob, 'for bob']
+			]);
+			// One change checked for three subscribers (a prepared statement with the key as parameters).
+			await insert([[5, alice, 'boom']]);
+			await insert([
+				[6, alice, 'final'],
+				[7, bob, 'final'],
+				[8, carol, 'final']
+			]);
+			await a.inbox.next((e) => (e.new as Row)?.id === 6);
+			await b.inbox.next((e) => (e.new as Row)?.id === 7);
+			await c.inbox.next((e) => (e.new as Row)?.id === 8);
+			const failed = 'Error 500: Internal Server Error, RLS policy evaluation failed';
+			const seen = (inbox: Inbox) => inbox.events.map((e) => (e.errors ? e.errors[0] : (e.new as Row).id));
+			expect(seen(a.inbox)).toEqual([1, failed, 3, failed, 6]);
+			// Others' checks of a raising row may raise too (AND fixes no order): their own rows arrive.
+			expect(seen(b.inbox).filter((x) => typeof x === 'number')).toEqual([4, 7]);
+			expect(seen(c.inbox).filter((x) => typeof x === 'number')).toEqual([8]);
 		} finally {
 			await sql(`drop table if exists public.${table}`);
 		}

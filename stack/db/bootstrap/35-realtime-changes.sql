@@ -93,6 +93,8 @@ declare
     -- per change: whether each key of a JSON array ($1) selects a row, in order
     stmts text[];
     stmt_ids int[];     -- per change: the first change with the same statement
+    key_stmts text[];   -- per change: `(types) as <statement>` checking one key given as parameters
+    key_args text[];    -- per change: its key's values as SQL literals
     stmt_id int;
     group_stmt int;
     group_role text;
@@ -100,7 +102,9 @@ declare
     members int[];      -- the run's candidates
     run_keys jsonb;     -- their changes' keys, in the same order
     runs int;           -- runs sharing the statement
-    prepared boolean = false;
+    widest int;         -- most candidates of one run sharing the statement
+    prepared text;      -- the shape prepared as realtime_check_visibility: 'key', 'keys' or null
+    claim text;
     visible boolean[];
     j int;
     waiting int = 1;
@@ -132,35 +136,45 @@ begin
         perform pg_catalog.pg_sleep(0.0005);
     end loop;
 
-    -- Changes of the same table share one statement, hence one plan. `offset 0` keeps the planner
-    -- from turning the EXISTS into a hashed subplan, which would read (and run the policy on)
-    -- every row of the table instead of looking up each key.
-    select array_agg(t.stmt order by t.n), array_agg(t.first order by t.n)
-      into stmts, stmt_ids
-      from (select n, stmt, min(n) over (partition by stmt) as first
+    -- Changes of the same table share one statement, hence one plan, in two shapes: `stmts` checks
+    -- a JSON array of keys ($1), `key_stmts` one key given as parameters of the key's types (the
+    -- usual run: one change per subscriber), with `key_args` the literals of each change's key.
+    -- `offset 0` keeps the planner from turning the EXISTS into a hashed subplan, which would read
+    -- (and run the policy on) every row of the table instead of looking up each key.
+    select array_agg(t.stmt order by t.n), array_agg(t.one_stmt order by t.n), array_agg(t.one_args order by t.n),
+           array_agg(t.first order by t.n)
+      into stmts, key_stmts, key_args, stmt_ids
+      from (select n, stmt, one_stmt, one_args, min(n) over (partition by stmt) as first
               from generate_subscripts(xids, 1) as n,
                    lateral (select format(
                                        'select array(select exists(select 1 from %s as changed where %s offset 0) '
                                        'from jsonb_array_elements($1) with ordinality as candidate(key, n) order by candidate.n)',
                                        entities[n]::regclass,
-                                       string_agg(format('changed.%I = (candidate.key -> %s ->> 2)::%s', k ->> 0, o - 1, k ->> 1), ' and ')
-                                   ) as stmt
+                                       string_agg(format('changed.%I = (candidate.key -> %s ->> 2)::%s', k ->> 0, o - 1, k ->> 1), ' and ' order by o)
+                                   ) as stmt,
+                                   format(
+                                       '(%s) as select array[exists(select 1 from %s as changed where %s offset 0)]',
+                                       string_agg(k ->> 1, ', ' order by o),
+                                       entities[n]::regclass,
+                                       string_agg(format('changed.%I = $%s', k ->> 0, o), ' and ' order by o)
+                                   ) as one_stmt,
+                                   string_agg(pg_catalog.quote_nullable(k ->> 2), ', ' order by o) as one_args
                               from jsonb_array_elements(keys -> (n - 1)) with ordinality as key(k, o)) as s) as t;
 
     -- One run per statement and subscriber; the role is set once per statement and role. A
     -- statement run more than twice is prepared, so its plan is kept (replanned once per role).
-    for stmt_id, subscriber, members, run_keys, runs in
+    for stmt_id, subscriber, members, run_keys, runs, widest in
         select stmt_ids[c.n], c.s, array_agg(c.i order by c.i), jsonb_agg(keys -> (c.n - 1) order by c.i),
-               count(*) over (partition by stmt_ids[c.n])
+               count(*) over (partition by stmt_ids[c.n]), max(count(*)) over (partition by stmt_ids[c.n])
           from unnest(changes, subscribers) with ordinality as c(n, s, i)
          group by stmt_ids[c.n], c.s
          order by 1, roles[c.s], 2
     loop
         if stmt_id is distinct from group_stmt then
             perform pg_catalog.set_config('role', null, true);
-            if prepared then
+            if prepared is not null then
                 deallocate realtime_check_visibility;
-                prepared = false;
+                prepared = null;
             end if;
             group_stmt = stmt_id;
             group_role = null;
@@ -169,8 +183,13 @@ begin
                     if exists (select 1 from pg_catalog.pg_prepared_statements where name = 'realtime_check_visibility') then
                         deallocate realtime_check_visibility;
                     end if;
-                    execute 'prepare realtime_check_visibility(jsonb) as ' || stmts[stmt_id];
-                    prepared = true;
+                    if widest = 1 then
+                        execute 'prepare realtime_check_visibility' || key_stmts[stmt_id];
+                        prepared = 'key';
+                    else
+                        execute 'prepare realtime_check_visibility(jsonb) as ' || stmts[stmt_id];
+                        prepared = 'keys';
+                    end if;
                 exception when others then
                     null; -- e.g. the table is gone: each run below then fails on its own
                 end;
@@ -180,10 +199,14 @@ begin
             group_role = roles[subscriber];
             perform pg_catalog.set_config('role', group_role, true);
         end if;
-        perform pg_catalog.set_config('request.jwt.claims', claims[subscriber], true);
+        -- Assignments, not PERFORM: a query would copy the whole claims array per run.
+        claim = claims[subscriber];
+        claim = pg_catalog.set_config('request.jwt.claims', claim, true);
         begin
-            if prepared then
-                execute format('execute realtime_check_visibility(%L)', run_keys) into visible;
+            if prepared = 'key' then
+                execute 'execute realtime_check_visibility(' || key_args[changes[members[1]]] || ')' into visible;
+            elsif prepared = 'keys' then
+                execute pg_catalog.format('execute realtime_check_visibility(%L)', run_keys) into visible;
             else
                 execute stmts[stmt_id] into visible using run_keys;
             end if;
@@ -205,7 +228,7 @@ begin
     end loop;
     perform pg_catalog.set_config('role', null, true);
     perform pg_catalog.set_config('request.jwt.claims', null, true);
-    if prepared then
+    if prepared is not null then
         deallocate realtime_check_visibility;
     end if;
     return results;

@@ -10,6 +10,7 @@
  * Inserts into realtime.messages (broadcast from the database) arrive on the same stream and go
  * to onMessage listeners, in the same order.
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -211,11 +212,20 @@ class Engine implements ChangesEngine {
 
 	/**
 	 * (Re)applies 35-realtime-changes.sql. Bootstrap files run once per database, so a database
-	 * created by an older stack would otherwise keep older versions of its functions.
+	 * created by an older stack would otherwise keep older versions of its functions. The file's hash
+	 * is kept as the comment of realtime.check_visibility: an unchanged file is not applied again
+	 * (DDL on every start costs a warm start time and wakes every DDL trigger).
 	 */
 	private async ensureAuthorizeFunction(): Promise<void> {
+		const text = await fs.readFile(BOOTSTRAP_SQL, 'utf8');
+		const hash = `sha256:${createHash('sha256').update(text).digest('hex')}`;
+		const { rows } = await this.ctx.pool.query<{ hash: string | null }>(
+			"select pg_catalog.obj_description(to_regprocedure($1), 'pg_proc') as hash",
+			[REQUIRED_FUNCTION]
+		);
+		if (rows[0]?.hash === hash) return;
 		try {
-			await this.ctx.pool.query(await fs.readFile(BOOTSTRAP_SQL, 'utf8'));
+			await this.ctx.pool.query(`${text};\ncomment on function ${REQUIRED_FUNCTION} is '${hash}'`);
 		} catch (error) {
 			// e.g. another server replacing it at the same moment: fine as long as it exists.
 			const { rows } = await this.ctx.pool.query('select to_regprocedure($1) is not null as present', [
