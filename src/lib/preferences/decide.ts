@@ -82,7 +82,7 @@ function hhmm(time: unknown): string | null {
 const formats = new Map<string, Intl.DateTimeFormat>();
 
 /** Minutes after midnight of `now` on the wall clock of `timeZone` (UTC when the zone is unknown). */
-export function localMinutes(now: Date, timeZone: string): number {
+export function localMinutes(now: Date | number, timeZone: string): number {
 	let format = formats.get(timeZone);
 	if (!format) {
 		try {
@@ -93,7 +93,8 @@ export function localMinutes(now: Date, timeZone: string): number {
 				hourCycle: 'h23'
 			});
 		} catch {
-			return now.getUTCHours() * 60 + now.getUTCMinutes();
+			const utc = new Date(now);
+			return utc.getUTCHours() * 60 + utc.getUTCMinutes();
 		}
 		formats.set(timeZone, format);
 	}
@@ -107,7 +108,7 @@ export function localMinutes(now: Date, timeZone: string): number {
 }
 
 /** Whether `now` falls in the quiet hours: from start (inclusive) to end (exclusive), across midnight when start > end. */
-export function inQuietHours(settings: Settings, now: Date): boolean {
+export function inQuietHours(settings: Settings, now: Date | number): boolean {
 	if (!settings.quiet_hours) return false;
 	const start = minutesOf(settings.quiet_start);
 	const end = minutesOf(settings.quiet_end);
@@ -117,7 +118,7 @@ export function inQuietHours(settings: Settings, now: Date): boolean {
 }
 
 /** Whether an arrival of `category` may toast, sound and raise a desktop alert. */
-export function shouldAlert(settings: Settings, category: Category, now: Date): boolean {
+export function shouldAlert(settings: Settings, category: Category, now: Date | number): boolean {
 	return levelOf(settings, category) === 'show' && !inQuietHours(settings, now);
 }
 
