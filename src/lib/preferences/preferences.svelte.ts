@@ -11,22 +11,9 @@ import {
 	type Level,
 	type Settings
 } from './decide';
+import { loadSettings, PREFERENCE_COLUMNS } from './load';
 
 type Row = Tables<'notification_preferences'>;
-
-export const PREFERENCE_COLUMNS =
-	'muted_categories,off_categories,quiet_hours,quiet_start,quiet_end,time_zone';
-
-/** The signed-in reader's stored settings, or the defaults when they have none yet. */
-export async function loadSettings(supabase: SupabaseClient<Database>, userId: string): Promise<Settings> {
-	const { data, error } = await supabase
-		.from('notification_preferences')
-		.select(PREFERENCE_COLUMNS)
-		.eq('user_id', userId)
-		.maybeSingle();
-	if (error) throw error;
-	return fromRow(data);
-}
 
 /**
  * The reader's notification preferences, live: saved to their row (RLS keeps it theirs) and
