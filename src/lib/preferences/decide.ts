@@ -121,20 +121,3 @@ export function inQuietHours(settings: Settings, now: Date | number): boolean {
 export function shouldAlert(settings: Settings, category: Category, now: Date | number): boolean {
 	return levelOf(settings, category) === 'show' && !inQuietHours(settings, now);
 }
-
-/** The time zones to offer, the reader's own first; the stored one is kept even if Intl lacks it. */
-export function timeZones(current: string): string[] {
-	const known = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
-	const all = new Set(['UTC', ...known]);
-	all.add(current);
-	return [...all].sort((a, b) => (a === 'UTC' ? -1 : b === 'UTC' ? 1 : a.localeCompare(b)));
-}
-
-/** The browser's own time zone (for a reader who has not chosen one). */
-export function browserTimeZone(): string {
-	try {
-		return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-	} catch {
-		return 'UTC';
-	}
-}
