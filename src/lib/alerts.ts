@@ -1,4 +1,8 @@
-/** Opt-in extras for arrivals: a desktop notification when the tab is hidden, and a short beep. */
+/**
+ * How arrivals make themselves known: a toast in a visible tab, a desktop notification when the tab
+ * is hidden, and a short beep (the last two opt-in). The reader's preferences (src/lib/preferences)
+ * decide first whether an arrival may alert at all.
+ */
 
 const SOUND_KEY = 'beacon:sound';
 const DESKTOP_KEY = 'beacon:desktop';
@@ -41,6 +45,23 @@ export function showDesktop(title: string, body: string, onClick: () => void): v
 		onClick();
 		n.close();
 	};
+}
+
+export interface AlertPlan {
+	toast: boolean;
+	sound: boolean;
+	desktop: boolean;
+}
+
+/**
+ * The alerts an arrival raises. `allowed` is the preferences' verdict (`shouldAlert`: a shown
+ * category outside quiet hours); a muted arrival (null) is still listed, but raises none of them,
+ * not even the screen-reader announcement.
+ */
+export function planAlert(allowed: boolean): AlertPlan | null {
+	if (!allowed) return null;
+	const hidden = document.visibilityState === 'hidden';
+	return { toast: !hidden, sound: soundEnabled(), desktop: hidden && desktopEnabled() };
 }
 
 let audio: AudioContext | undefined;

@@ -31,6 +31,46 @@ export type Database = {
 					}
 				];
 			};
+			notification_preferences: {
+				Row: {
+					muted_categories: Database['public']['Enums']['notification_category'][];
+					off_categories: Database['public']['Enums']['notification_category'][];
+					quiet_end: string;
+					quiet_hours: boolean;
+					quiet_start: string;
+					time_zone: string;
+					updated_at: string;
+					user_id: string;
+				};
+				Insert: {
+					muted_categories?: Database['public']['Enums']['notification_category'][];
+					off_categories?: Database['public']['Enums']['notification_category'][];
+					quiet_end?: string;
+					quiet_hours?: boolean;
+					quiet_start?: string;
+					time_zone?: string;
+					updated_at?: string;
+					user_id?: string;
+				};
+				Update: {
+					muted_categories?: Database['public']['Enums']['notification_category'][];
+					off_categories?: Database['public']['Enums']['notification_category'][];
+					quiet_end?: string;
+					quiet_hours?: boolean;
+					quiet_start?: string;
+					time_zone?: string;
+					updated_at?: string;
+					user_id?: string;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'notification_preferences_user_id_fkey';
+						columns: ['user_id'];
+						referencedRelation: 'profiles';
+						referencedColumns: ['id'];
+					}
+				];
+			};
 			notifications: {
 				Row: {
 					actor_id: string | null;

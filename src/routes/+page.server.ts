@@ -1,5 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { countUnread, fetchPage, viewFromParams } from '$lib/inbox/query';
+import { hiddenCategories } from '$lib/preferences/decide';
+import { loadSettings } from '$lib/preferences/load';
 import type { PageServerLoad } from './$types';
 
 /** The first page is rendered on the server; the browser takes over live from there. */
@@ -11,10 +13,13 @@ export const load: PageServerLoad = async ({ locals, url, untrack }) => {
 	const view = untrack(() => viewFromParams(url.searchParams));
 	const hourAgo = new Date(Date.now() - 3600_000).toISOString();
 
+	// Categories the reader turned off are never listed nor counted, from the first render on.
+	const preferences = await loadSettings(supabase, user.id).catch(() => null);
+	const hidden = preferences ? hiddenCategories(preferences) : [];
 	try {
 		const [page, unread, profiles, recent] = await Promise.all([
-			fetchPage(supabase, user.id, view),
-			countUnread(supabase, user.id),
+			fetchPage(supabase, user.id, view, null, undefined, hidden),
+			countUnread(supabase, user.id, hidden),
 			supabase.from('profiles').select('id,display_name,avatar_url').order('display_name').limit(500),
 			supabase
 				.from('notifications')
@@ -24,7 +29,8 @@ export const load: PageServerLoad = async ({ locals, url, untrack }) => {
 				.limit(2000)
 		]);
 		return {
-			inbox: { ...page, unread, view },
+			inbox: { ...page, unread, view, hidden },
+			preferences,
 			profiles: profiles.data ?? [],
 			recent: (recent.data ?? []).map((r) => r.created_at),
 			loadError: null
@@ -33,7 +39,8 @@ export const load: PageServerLoad = async ({ locals, url, untrack }) => {
 		// Render the page anyway: the live inbox retries when it connects.
 		const message = e instanceof Error ? e.message : String((e as { message?: string })?.message ?? e);
 		return {
-			inbox: { rows: [], hasMore: false, unread: 0, view },
+			inbox: { rows: [], hasMore: false, unread: 0, view, hidden },
+			preferences,
 			profiles: [],
 			recent: [] as string[],
 			loadError: message

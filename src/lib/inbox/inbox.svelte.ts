@@ -1,7 +1,7 @@
 /* eslint-disable svelte/prefer-svelte-reactivity -- private bookkeeping; state is published as new $state.raw values */
 import type { RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
 import type { Database } from '$lib/database.types';
-import { NOTIFICATION_COLUMNS, type InboxView, type Notification } from '$lib/types';
+import { NOTIFICATION_COLUMNS, type Category, type InboxView, type Notification } from '$lib/types';
 import type { Connection } from '$lib/connection.svelte';
 import { matchesView, newerThan, type Cursor } from './cursor';
 import { countUnread, fetchPage, viewQuery, type Page } from './query';
@@ -15,6 +15,8 @@ const CATCH_UP_LIMIT = 200;
 export interface InboxInit extends Page {
 	view: InboxView;
 	unread: number;
+	/** Categories turned off in the reader's preferences: the rows and count above leave them out. */
+	hidden?: readonly Category[];
 }
 
 /**
@@ -47,10 +49,13 @@ export class Inbox {
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
 	#onArrival: (row: Notification) => void = () => {};
 	#connection: Connection | null = null;
+	/** Preferences hook: categories never listed nor counted (see hideCategories). */
+	#hidden: readonly Category[] = [];
 
 	constructor(supabase: SupabaseClient<Database>, userId: string, init: InboxInit) {
 		this.#supabase = supabase;
 		this.#userId = userId;
+		this.#hidden = init.hidden ?? [];
 		this.view = init.view;
 		this.unread = init.unread;
 		this.#tally = new UnreadTally(init.unread);
@@ -107,7 +112,7 @@ export class Inbox {
 		next.beginCatchUp();
 		this.#window = next;
 		try {
-			const page = await fetchPage(this.#supabase, this.#userId, view);
+			const page = await fetchPage(this.#supabase, this.#userId, view, null, undefined, this.#hidden);
 			if (token !== this.#viewToken) return;
 			next.reset(page.rows, page.hasMore);
 			this.#remember(page.rows);
@@ -132,7 +137,7 @@ export class Inbox {
 		if (this.loadingMore || this.loading || !w.hasMore || !w.tail) return;
 		this.loadingMore = true;
 		try {
-			const page = await fetchPage(this.#supabase, this.#userId, this.view, w.tail);
+			const page = await fetchPage(this.#supabase, this.#userId, this.view, w.tail, undefined, this.#hidden);
 			if (w !== this.#window) return;
 			w.appendPage(page.rows, page.hasMore);
 			this.#remember(page.rows);
@@ -167,12 +172,12 @@ export class Inbox {
 				this.#newerThan(newest),
 				since ? this.#updatedSince(new Date(since / 1000 - SYNC_MARGIN_MS).toISOString()) : [],
 				this.#current(ids),
-				countUnread(this.#supabase, this.#userId)
+				countUnread(this.#supabase, this.#userId, this.#hidden)
 			]);
 			if (w !== this.#window) return;
 			if (fresh.length >= CATCH_UP_LIMIT) {
 				// Away for long: start the view over rather than leave a hole in the middle.
-				const page = await fetchPage(this.#supabase, this.#userId, this.view);
+				const page = await fetchPage(this.#supabase, this.#userId, this.view, null, undefined, this.#hidden);
 				w.reset(page.rows, page.hasMore);
 				this.#remember(page.rows);
 			}
@@ -256,6 +261,17 @@ export class Inbox {
 		}
 	}
 
+	/**
+	 * Preferences hook (src/lib/preferences): leave these categories out of every list and of the
+	 * unread count from now on. A change reloads the view and recounts.
+	 */
+	hideCategories(hidden: readonly Category[]): void {
+		if (hidden.length === this.#hidden.length && hidden.every((c) => this.#hidden.includes(c))) return;
+		this.#hidden = [...hidden];
+		void this.setView(this.view);
+		this.#scheduleRecount();
+	}
+
 	/** Forget the highlight of rows that arrived live. */
 	settle(id: string): void {
 		if (!this.fresh.has(id)) return;
@@ -305,7 +321,11 @@ export class Inbox {
 				row = data;
 			}
 			change = { type: payload.eventType, row };
+			// Turned off in the preferences: not listed, not counted, no arrival.
+			if (this.#hidden.includes(row.category)) return;
 		}
+		// A delete carries only the id: it may be of a hidden row the count never held.
+		if (change.type === 'DELETE' && this.#hidden.length) this.#scheduleRecount();
 		const seen = change.type === 'DELETE' || this.#tally.seen(change.row.id);
 		const counted = this.#tally.apply(change, payload.eventType === 'UPDATE' ? payload.old : undefined);
 		// An insert for a row no query has seen may already be in the last count (a change committed just
@@ -326,7 +346,7 @@ export class Inbox {
 		clearTimeout(this.#recountTimer);
 		this.#recountTimer = setTimeout(async () => {
 			try {
-				this.#tally.reset(await countUnread(this.#supabase, this.#userId));
+				this.#tally.reset(await countUnread(this.#supabase, this.#userId, this.#hidden));
 				this.#publish();
 			} catch {
 				// The next catch-up recounts.
@@ -335,7 +355,7 @@ export class Inbox {
 	}
 
 	async #newerThan(newest: Cursor | null): Promise<Notification[]> {
-		let q = viewQuery(this.#supabase, this.#userId, this.view);
+		let q = viewQuery(this.#supabase, this.#userId, this.view, this.#hidden);
 		if (newest) q = q.or(newerThan(newest));
 		const { data, error } = await q
 			.order('created_at', { ascending: false })
@@ -346,7 +366,7 @@ export class Inbox {
 	}
 
 	async #updatedSince(since: string): Promise<Notification[]> {
-		const { data, error } = await viewQuery(this.#supabase, this.#userId, this.view)
+		const { data, error } = await viewQuery(this.#supabase, this.#userId, this.view, this.#hidden)
 			.gt('updated_at', since)
 			.order('updated_at', { ascending: false })
 			.limit(CATCH_UP_LIMIT);
@@ -372,7 +392,7 @@ export class Inbox {
 	}
 
 	#newWindow(view: InboxView): InboxWindow {
-		return new InboxWindow((row) => matchesView(row, view));
+		return new InboxWindow((row) => matchesView(row, view) && !this.#hidden.includes(row.category));
 	}
 
 	#remember(rows: Notification[]): void {

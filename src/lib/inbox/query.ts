@@ -1,11 +1,27 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Database } from '$lib/database.types';
-import { CATEGORIES, NOTIFICATION_COLUMNS, PAGE_SIZE, type InboxView, type Notification } from '$lib/types';
+import {
+	CATEGORIES,
+	NOTIFICATION_COLUMNS,
+	PAGE_SIZE,
+	type Category,
+	type InboxView,
+	type Notification
+} from '$lib/types';
 import { olderThan, type Cursor } from './cursor';
 
-/** The rows of one view, newest first, optionally after a keyset cursor. Shared by SSR and the browser. */
-export function viewQuery(supabase: SupabaseClient<Database>, userId: string, view: InboxView) {
+/**
+ * The rows of one view, newest first, optionally after a keyset cursor. Shared by SSR and the browser.
+ * `hidden`: categories the reader turned off in their preferences (src/lib/preferences), never listed.
+ */
+export function viewQuery(
+	supabase: SupabaseClient<Database>,
+	userId: string,
+	view: InboxView,
+	hidden: readonly Category[] = []
+) {
 	let q = supabase.from('notifications').select(NOTIFICATION_COLUMNS).eq('user_id', userId);
+	if (hidden.length) q = q.not('category', 'in', `(${hidden.join(',')})`);
 	if (view.tab === 'archived') q = q.not('archived_at', 'is', null);
 	else q = q.is('archived_at', null);
 	if (view.tab === 'unread') q = q.is('read_at', null);
@@ -26,9 +42,10 @@ export async function fetchPage(
 	userId: string,
 	view: InboxView,
 	after: Cursor | null = null,
-	size = PAGE_SIZE
+	size = PAGE_SIZE,
+	hidden: readonly Category[] = []
 ): Promise<Page> {
-	let q = viewQuery(supabase, userId, view);
+	let q = viewQuery(supabase, userId, view, hidden);
 	if (after) q = q.or(olderThan(after));
 	const { data, error } = await q
 		.order('created_at', { ascending: false })
@@ -38,14 +55,20 @@ export async function fetchPage(
 	return { rows: data.slice(0, size), hasMore: data.length > size };
 }
 
-/** How many unread, unarchived notifications the user has. */
-export async function countUnread(supabase: SupabaseClient<Database>, userId: string): Promise<number> {
-	const { count, error } = await supabase
+/** How many unread, unarchived notifications the user has (outside the `hidden` categories). */
+export async function countUnread(
+	supabase: SupabaseClient<Database>,
+	userId: string,
+	hidden: readonly Category[] = []
+): Promise<number> {
+	let q = supabase
 		.from('notifications')
 		.select('id', { count: 'exact', head: true })
 		.eq('user_id', userId)
 		.is('read_at', null)
 		.is('archived_at', null);
+	if (hidden.length) q = q.not('category', 'in', `(${hidden.join(',')})`);
+	const { count, error } = await q;
 	if (error) throw error;
 	return count ?? 0;
 }
