@@ -1,12 +1,12 @@
-/* eslint-disable svelte/prefer-svelte-reactivity -- private bookkeeping; state is published as new $state.raw values */
+/* eslint-disable svelte/prefer-svelte-reactivity -- private bookkeeping; what views read is $state (here, in InboxWindow and UnreadTally) */
 import type { RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
 import type { Database } from '$lib/database.types';
 import { NOTIFICATION_COLUMNS, type InboxView, type Notification } from '$lib/types';
 import type { Connection } from '$lib/connection.svelte';
 import { matchesView, newerThan, type Cursor } from './cursor';
 import { countUnread, fetchPage, viewQuery, type Page } from './query';
-import { isUnread, UnreadTally } from './unread';
-import { InboxWindow, type Change } from './window';
+import { isUnread, UnreadTally } from './unread.svelte';
+import { InboxWindow, type Change } from './window.svelte';
 
 /** How far before the last sync a catch-up looks, for transactions that committed late. */
 const SYNC_MARGIN_MS = 5_000;
@@ -22,20 +22,16 @@ export interface InboxInit extends Page {
  * filtered channel, a catch-up after every (re)subscribe, and the unread count.
  */
 export class Inbox {
-	rows = $state.raw<readonly Notification[]>([]);
-	hasMore = $state(false);
-	view = $state<InboxView>({ tab: 'all', category: null, query: '' });
-	unread = $state(0);
-	/** A view is loading from scratch (show skeleton rows). */
-	loading = $state(false);
-	loadingMore = $state(false);
-	/** Ids that arrived live, for a brief highlight. */
-	fresh = $state.raw<ReadonlySet<string>>(new Set());
-	error = $state<string | null>(null);
+	#view = $state<InboxView>({ tab: 'all', category: null, query: '' });
+	#loading = $state(false);
+	#loadingMore = $state(false);
+	#fresh = $state.raw<ReadonlySet<string>>(new Set());
+	#error = $state<string | null>(null);
+	/** The loaded window of the current view; replaced when the view changes. */
+	#window = $state.raw<InboxWindow>(new InboxWindow());
 
 	#supabase: SupabaseClient<Database>;
 	#userId: string;
-	#window: InboxWindow;
 	#viewToken = 0;
 	#tally: UnreadTally;
 	#announced = new Set<string>();
@@ -51,13 +47,40 @@ export class Inbox {
 	constructor(supabase: SupabaseClient<Database>, userId: string, init: InboxInit) {
 		this.#supabase = supabase;
 		this.#userId = userId;
-		this.view = init.view;
-		this.unread = init.unread;
+		this.#view = init.view;
 		this.#tally = new UnreadTally(init.unread);
 		this.#window = this.#newWindow(init.view);
 		this.#window.reset(init.rows, init.hasMore);
 		this.#remember(init.rows);
-		this.#publish();
+	}
+
+	/** The loaded rows of the current view, newest first. */
+	get rows(): readonly Notification[] {
+		return this.#window.rows;
+	}
+	get hasMore(): boolean {
+		return this.#window.hasMore;
+	}
+	get view(): InboxView {
+		return this.#view;
+	}
+	/** Unread, unarchived notifications (the badge). */
+	get unread(): number {
+		return this.#tally.count;
+	}
+	/** A view is loading from scratch (show skeleton rows). */
+	get loading(): boolean {
+		return this.#loading;
+	}
+	get loadingMore(): boolean {
+		return this.#loadingMore;
+	}
+	/** Ids that arrived live, for a brief highlight. */
+	get fresh(): ReadonlySet<string> {
+		return this.#fresh;
+	}
+	get error(): string | null {
+		return this.#error;
 	}
 
 	get userId(): string {
@@ -100,9 +123,9 @@ export class Inbox {
 	/** Switch tab, category or search: reload the first page, keeping live changes that arrive meanwhile. */
 	async setView(view: InboxView): Promise<void> {
 		const token = ++this.#viewToken;
-		this.view = view;
-		this.loading = true;
-		this.error = null;
+		this.#view = view;
+		this.#loading = true;
+		this.#error = null;
 		const next = this.#newWindow(view);
 		next.beginCatchUp();
 		this.#window = next;
@@ -112,12 +135,11 @@ export class Inbox {
 			next.reset(page.rows, page.hasMore);
 			this.#remember(page.rows);
 		} catch (e) {
-			if (token === this.#viewToken) this.error = describe(e, 'load your notifications');
+			if (token === this.#viewToken) this.#error = describe(e, 'load your notifications');
 		} finally {
 			if (token === this.#viewToken) {
 				next.finishCatchUp(null);
-				this.loading = false;
-				this.#publish();
+				this.#loading = false;
 				if (this.#catchUpAgain) {
 					this.#catchUpAgain = false;
 					void this.catchUp();
@@ -129,18 +151,17 @@ export class Inbox {
 	/** Next page with the keyset cursor (infinite scroll). */
 	async loadMore(): Promise<void> {
 		const w = this.#window;
-		if (this.loadingMore || this.loading || !w.hasMore || !w.tail) return;
-		this.loadingMore = true;
+		if (this.#loadingMore || this.#loading || !w.hasMore || !w.tail) return;
+		this.#loadingMore = true;
 		try {
-			const page = await fetchPage(this.#supabase, this.#userId, this.view, w.tail);
+			const page = await fetchPage(this.#supabase, this.#userId, this.#view, w.tail);
 			if (w !== this.#window) return;
 			w.appendPage(page.rows, page.hasMore);
 			this.#remember(page.rows);
-			this.#publish();
 		} catch (e) {
-			this.error = describe(e, 'load older notifications');
+			this.#error = describe(e, 'load older notifications');
 		} finally {
-			this.loadingMore = false;
+			this.#loadingMore = false;
 		}
 	}
 
@@ -151,7 +172,7 @@ export class Inbox {
 	 */
 	async catchUp(): Promise<void> {
 		// While a view loads it buffers changes itself; catch up once it is in.
-		if (this.#catchUpRunning || this.loading) {
+		if (this.#catchUpRunning || this.#loading) {
 			this.#catchUpAgain = true;
 			return;
 		}
@@ -172,7 +193,7 @@ export class Inbox {
 			if (w !== this.#window) return;
 			if (fresh.length >= CATCH_UP_LIMIT) {
 				// Away for long: start the view over rather than leave a hole in the middle.
-				const page = await fetchPage(this.#supabase, this.#userId, this.view);
+				const page = await fetchPage(this.#supabase, this.#userId, this.#view);
 				w.reset(page.rows, page.hasMore);
 				this.#remember(page.rows);
 			}
@@ -184,17 +205,16 @@ export class Inbox {
 			if (applied.length > 0) this.#scheduleRecount();
 			ok = true;
 		} catch (e) {
-			this.error = describe(e, 'catch up');
+			this.#error = describe(e, 'catch up');
 			// A server that is still starting, or a blip: try again soon (coming back online retries too).
 			clearTimeout(this.#retryTimer);
 			if (typeof navigator === 'undefined' || navigator.onLine)
 				this.#retryTimer = setTimeout(() => void this.catchUp(), 3_000);
 		} finally {
 			if (w.catchingUp) w.finishCatchUp(null);
-			this.#publish();
 			this.#catchUpRunning = false;
 			if (ok) {
-				this.error = null;
+				this.#error = null;
 				this.#connection?.synced();
 			}
 			if (this.#catchUpAgain) {
@@ -222,10 +242,9 @@ export class Inbox {
 	async remove(id: string): Promise<void> {
 		const before = this.#window.forget(id);
 		if (before) this.#tally.apply({ type: 'DELETE', id });
-		this.#publish();
 		const { error } = await this.#supabase.from('notifications').delete().eq('id', id);
 		if (error) {
-			this.error = describe(error, 'delete it');
+			this.#error = describe(error, 'delete it');
 			this.#undo(before);
 		}
 	}
@@ -238,7 +257,6 @@ export class Inbox {
 			if (row.read_at === null) this.#window.patch(row.id, { read_at: now });
 		}
 		this.#tally.markAllRead();
-		this.#publish();
 		let { error } = await this.#supabase.rpc('mark_all_read');
 		if (error?.code === 'PGRST202') {
 			// No such function on this database: one filtered update does the same.
@@ -250,18 +268,17 @@ export class Inbox {
 		}
 		if (error) {
 			this.#tally.reset(previous);
-			this.#publish();
-			this.error = describe(error, 'mark everything read');
+			this.#error = describe(error, 'mark everything read');
 			void this.catchUp();
 		}
 	}
 
 	/** Forget the highlight of rows that arrived live. */
 	settle(id: string): void {
-		if (!this.fresh.has(id)) return;
-		const next = new Set(this.fresh);
+		if (!this.#fresh.has(id)) return;
+		const next = new Set(this.#fresh);
 		next.delete(id);
-		this.fresh = next;
+		this.#fresh = next;
 	}
 
 	async #update(id: string, fields: Partial<Notification>, what: string): Promise<void> {
@@ -270,10 +287,9 @@ export class Inbox {
 			const after = { ...before, ...fields };
 			this.#tally.local(id, isUnread(after));
 		}
-		this.#publish();
 		const { error } = await this.#supabase.from('notifications').update(fields).eq('id', id);
 		if (error) {
-			this.error = describe(error, what);
+			this.#error = describe(error, what);
 			this.#undo(before);
 		}
 	}
@@ -283,7 +299,6 @@ export class Inbox {
 		if (!before) return;
 		this.#window.restore(before);
 		this.#tally.restoreRow(before);
-		this.#publish();
 	}
 
 	async #onChange(payload: RealtimePostgresChangesPayload<Notification>): Promise<void> {
@@ -316,10 +331,9 @@ export class Inbox {
 		if (change.type === 'INSERT' && news && !this.#announced.has(change.row.id)) {
 			this.#announced.add(change.row.id);
 			if (outcome === 'inserted' || this.#window.catchingUp)
-				this.fresh = new Set([...this.fresh, change.row.id]);
+				this.#fresh = new Set([...this.#fresh, change.row.id]);
 			this.#onArrival(change.row);
 		}
-		this.#publish();
 	}
 
 	#scheduleRecount(): void {
@@ -327,7 +341,6 @@ export class Inbox {
 		this.#recountTimer = setTimeout(async () => {
 			try {
 				this.#tally.reset(await countUnread(this.#supabase, this.#userId));
-				this.#publish();
 			} catch {
 				// The next catch-up recounts.
 			}
@@ -335,7 +348,7 @@ export class Inbox {
 	}
 
 	async #newerThan(newest: Cursor | null): Promise<Notification[]> {
-		let q = viewQuery(this.#supabase, this.#userId, this.view);
+		let q = viewQuery(this.#supabase, this.#userId, this.#view);
 		if (newest) q = q.or(newerThan(newest));
 		const { data, error } = await q
 			.order('created_at', { ascending: false })
@@ -346,7 +359,7 @@ export class Inbox {
 	}
 
 	async #updatedSince(since: string): Promise<Notification[]> {
-		const { data, error } = await viewQuery(this.#supabase, this.#userId, this.view)
+		const { data, error } = await viewQuery(this.#supabase, this.#userId, this.#view)
 			.gt('updated_at', since)
 			.order('updated_at', { ascending: false })
 			.limit(CATCH_UP_LIMIT);
@@ -377,12 +390,6 @@ export class Inbox {
 
 	#remember(rows: Notification[]): void {
 		this.#tally.remember(rows);
-	}
-
-	#publish(): void {
-		this.rows = this.#window.rows;
-		this.hasMore = this.#window.hasMore;
-		this.unread = this.#tally.count;
 	}
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Notification } from '$lib/types';
 import { matchesView } from './cursor';
-import { InboxWindow } from './window';
+import { InboxWindow } from './window.svelte';
 
 let seq = 0;
 function row(minute: number, fields: Partial<Notification> = {}): Notification {

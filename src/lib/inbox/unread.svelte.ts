@@ -1,6 +1,7 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- per-row bookkeeping; the count is the state */
 import { timeKey } from '$lib/time';
 import type { Notification } from '$lib/types';
-import type { Change } from './window';
+import type { Change } from './window.svelte';
 
 export const isUnread = (r: Pick<Notification, 'read_at' | 'archived_at'>) =>
 	r.read_at === null && r.archived_at === null;
@@ -14,7 +15,7 @@ export type TallyOutcome = 'counted' | 'stale' | 'unknown';
  * 'unknown' means the caller should ask the server again.
  */
 export class UnreadTally {
-	count: number;
+	count = $state(0);
 	#known = new Map<string, { unread: boolean; updated: number }>();
 
 	constructor(count: number) {
