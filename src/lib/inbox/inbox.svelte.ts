@@ -3,14 +3,17 @@ import type { RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/s
 import type { Database } from '$lib/database.types';
 import { NOTIFICATION_COLUMNS, type InboxView, type Notification } from '$lib/types';
 import type { Connection } from '$lib/connection.svelte';
-import { matchesView, newerThan, type Cursor } from './cursor';
+import { matchesView, newerThan, notSnoozed, type Cursor } from './cursor';
 import { countUnread, fetchPage, viewQuery, type Page } from './query';
+import { isSnoozed } from './snooze';
 import { isUnread, UnreadTally } from './unread.svelte';
 import { InboxWindow, type Change } from './window.svelte';
 
 /** How far before the last sync a catch-up looks, for transactions that committed late. */
 const SYNC_MARGIN_MS = 5_000;
 const CATCH_UP_LIMIT = 200;
+/** setTimeout's longest delay; a wake-up further away is re-armed when this one fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface InboxInit extends Page {
 	view: InboxView;
@@ -42,6 +45,14 @@ export class Inbox {
 	#recountTimer: ReturnType<typeof setTimeout> | undefined;
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
 	#onArrival: (row: Notification) => void = () => {};
+	/** Deleted here but not yet on the server (the Undo toast is open): row as it was, by id. */
+	#pendingDeletes = new Map<string, Notification>();
+	#leaveToken: string | null = null;
+	/** The earliest snoozed row comes back then (ms, the reader's clock): a catch-up brings it in. */
+	#wakeAt = Infinity;
+	#wakeTimer: ReturnType<typeof setTimeout> | undefined;
+	/** When the last catch-up started (ms): rows whose snooze ended after it are read in the next one. */
+	#caughtUpAt = Date.now();
 	#connection: Connection | null = null;
 
 	constructor(supabase: SupabaseClient<Database>, userId: string, init: InboxInit) {
@@ -115,6 +126,8 @@ export class Inbox {
 		return () => {
 			clearTimeout(this.#recountTimer);
 			clearTimeout(this.#retryTimer);
+			clearTimeout(this.#wakeTimer);
+			this.#wakeAt = Infinity;
 			connection.untrack('inbox');
 			void this.#supabase.removeChannel(channel);
 		};
@@ -184,11 +197,14 @@ export class Inbox {
 			const ids = w.ids();
 			const newest = w.newest;
 			const since = w.syncMark;
-			const [fresh, changed, present, unread] = await Promise.all([
+			const started = Date.now();
+			const [fresh, changed, present, unread, woke] = await Promise.all([
 				this.#newerThan(newest),
 				since ? this.#updatedSince(new Date(since / 1000 - SYNC_MARGIN_MS).toISOString()) : [],
 				this.#current(ids),
-				countUnread(this.#supabase, this.#userId)
+				countUnread(this.#supabase, this.#userId),
+				this.#snoozeEndedSince(new Date(this.#caughtUpAt - SYNC_MARGIN_MS).toISOString()),
+				this.#scheduleNextWake()
 			]);
 			if (w !== this.#window) return;
 			if (fresh.length >= CATCH_UP_LIMIT) {
@@ -197,8 +213,9 @@ export class Inbox {
 				w.reset(page.rows, page.hasMore);
 				this.#remember(page.rows);
 			}
-			const rows = [...fresh, ...changed, ...present];
-			this.#tally.reset(unread);
+			const rows = [...fresh, ...changed, ...present, ...woke];
+			this.#caughtUpAt = started;
+			this.#tally.reset(unread - this.#pendingUnread());
 			const applied = w.finishCatchUp({ rows, checked: ids, present: new Set(present.map((r) => r.id)) });
 			this.#remember(rows);
 			// Changes that raced the count may or may not be in it: count again rather than guess.
@@ -239,6 +256,7 @@ export class Inbox {
 		await this.#update(id, { archived_at }, archived ? 'archive it' : 'move it back to the inbox');
 	}
 
+	/** Delete at once (no undo). */
 	async remove(id: string): Promise<void> {
 		const before = this.#window.forget(id);
 		if (before) this.#tally.apply({ type: 'DELETE', id });
@@ -247,6 +265,79 @@ export class Inbox {
 			this.#error = describe(error, 'delete it');
 			this.#undo(before);
 		}
+	}
+
+	/**
+	 * Hide a row now and delete it when `commitDelete` runs (the Undo toast closed), or
+	 * `undoDelete` puts it back. The unread count leaves it out meanwhile.
+	 */
+	deleteLater(id: string): void {
+		const before = this.#window.forget(id);
+		if (!before) return;
+		this.#tally.apply({ type: 'DELETE', id });
+		this.#pendingDeletes.set(id, before);
+		// For a page that closes before the toast does: a request then cannot wait for the session.
+		void this.#supabase.auth.getSession().then(({ data }) => {
+			this.#leaveToken = data.session?.access_token ?? null;
+		});
+	}
+
+	undoDelete(id: string): void {
+		const before = this.#pendingDeletes.get(id);
+		if (!this.#pendingDeletes.delete(id) || !before) return;
+		this.#undo(before);
+	}
+
+	async commitDelete(id: string): Promise<void> {
+		const before = this.#pendingDeletes.get(id);
+		if (!this.#pendingDeletes.delete(id)) return;
+		const { error } = await this.#supabase.from('notifications').delete().eq('id', id);
+		if (error) {
+			this.#error = describe(error, 'delete it');
+			this.#undo(before);
+		}
+	}
+
+	/** Take the deletes still waiting for their toast (the page is going away: send them now). */
+	takePendingDeletes(): { ids: string[]; token: string | null } {
+		const ids = [...this.#pendingDeletes.keys()];
+		this.#pendingDeletes.clear();
+		return { ids, token: this.#leaveToken };
+	}
+
+	/** Record the action the reader chose (once; every tab sees it through the UPDATE event). */
+	async takeAction(id: string, key: string): Promise<void> {
+		const row = this.#window.get(id);
+		if (!row || row.action_taken !== null) return;
+		const now = new Date().toISOString();
+		// Choosing is reading it; the database stamps action_taken_at itself.
+		const fields = row.read_at === null ? { action_taken: key, read_at: now } : { action_taken: key };
+		await this.#update(id, fields, 'record your choice', { action_taken_at: now });
+	}
+
+	/** Hide a row until `until` (ISO): it comes back unread, here and in every tab. */
+	async snooze(id: string, until: string): Promise<void> {
+		await this.#update(id, { snoozed_until: until, read_at: null }, 'snooze it');
+		this.#wakeUpAt(Date.parse(until));
+	}
+
+	/** Show a notification (a toast's "View"): switch to the view that holds it, or say why it cannot be. */
+	async locate(id: string): Promise<'shown' | 'deleted' | 'snoozed'> {
+		if (this.#window.get(id)) return 'shown';
+		if (this.#pendingDeletes.has(id)) return 'deleted';
+		const { data, error } = await this.#supabase
+			.from('notifications')
+			.select(NOTIFICATION_COLUMNS)
+			.eq('id', id)
+			.maybeSingle();
+		if (error) {
+			this.#error = describe(error, 'find it');
+			return 'deleted';
+		}
+		if (!data) return 'deleted';
+		if (isSnoozed(data)) return 'snoozed';
+		await this.setView({ tab: data.archived_at ? 'archived' : 'all', category: null, query: '' });
+		return 'shown';
 	}
 
 	/** Mark every unread notification read in one request. */
@@ -264,7 +355,8 @@ export class Inbox {
 				.from('notifications')
 				.update({ read_at: now })
 				.eq('user_id', this.#userId)
-				.is('read_at', null));
+				.is('read_at', null)
+				.or(notSnoozed(new Date())));
 		}
 		if (error) {
 			this.#tally.reset(previous);
@@ -281,8 +373,14 @@ export class Inbox {
 		this.#fresh = next;
 	}
 
-	async #update(id: string, fields: Partial<Notification>, what: string): Promise<void> {
-		const before = this.#window.patch(id, fields);
+	/** An optimistic edit: `fields` go to the server, `local` only into the row shown until the echo. */
+	async #update(
+		id: string,
+		fields: Database['public']['Tables']['notifications']['Update'],
+		what: string,
+		local: Partial<Notification> = {}
+	): Promise<void> {
+		const before = this.#window.patch(id, { ...fields, ...local } as Partial<Notification>);
 		if (before) {
 			const after = { ...before, ...fields };
 			this.#tally.local(id, isUnread(after));
@@ -320,6 +418,7 @@ export class Inbox {
 				row = data;
 			}
 			change = { type: payload.eventType, row };
+			if (row.snoozed_until && isSnoozed(row)) this.#wakeUpAt(Date.parse(row.snoozed_until));
 		}
 		const seen = change.type === 'DELETE' || this.#tally.seen(change.row.id);
 		const counted = this.#tally.apply(change, payload.eventType === 'UPDATE' ? payload.old : undefined);
@@ -340,7 +439,7 @@ export class Inbox {
 		clearTimeout(this.#recountTimer);
 		this.#recountTimer = setTimeout(async () => {
 			try {
-				this.#tally.reset(await countUnread(this.#supabase, this.#userId));
+				this.#tally.reset((await countUnread(this.#supabase, this.#userId)) - this.#pendingUnread());
 			} catch {
 				// The next catch-up recounts.
 			}
@@ -382,6 +481,50 @@ export class Inbox {
 			})
 		);
 		return results.flat();
+	}
+
+	/** Rows of this view whose snooze ended since `since` (ISO) and now: they are back. */
+	async #snoozeEndedSince(since: string): Promise<Notification[]> {
+		const { data, error } = await viewQuery(this.#supabase, this.#userId, this.#view)
+			.gt('snoozed_until', since)
+			.order('snoozed_until', { ascending: false })
+			.limit(CATCH_UP_LIMIT);
+		if (error) throw error;
+		return data;
+	}
+
+	/** Arm the wake-up for the next snoozed row to come back. */
+	async #scheduleNextWake(): Promise<void> {
+		const { data, error } = await this.#supabase
+			.from('notifications')
+			.select('snoozed_until')
+			.eq('user_id', this.#userId)
+			.gt('snoozed_until', new Date().toISOString())
+			.order('snoozed_until', { ascending: true })
+			.limit(1);
+		if (error) throw error;
+		if (data[0]?.snoozed_until) this.#wakeUpAt(Date.parse(data[0].snoozed_until));
+	}
+
+	/** Catch up when a snoozed row comes back (the earliest one wins; the catch-up arms the next). */
+	#wakeUpAt(at: number): void {
+		if (!(at > Date.now()) || at >= this.#wakeAt) return;
+		clearTimeout(this.#wakeTimer);
+		this.#wakeAt = at;
+		this.#wakeTimer = setTimeout(
+			() => {
+				this.#wakeAt = Infinity;
+				void this.catchUp();
+			},
+			Math.min(at - Date.now() + 50, MAX_TIMER_MS)
+		);
+	}
+
+	/** Unread rows hidden by a pending delete: the server still counts them. */
+	#pendingUnread(): number {
+		let n = 0;
+		for (const row of this.#pendingDeletes.values()) if (isUnread(row)) n++;
+		return n;
 	}
 
 	#newWindow(view: InboxView): InboxWindow {

@@ -1,11 +1,16 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Database } from '$lib/database.types';
 import { CATEGORIES, NOTIFICATION_COLUMNS, PAGE_SIZE, type InboxView, type Notification } from '$lib/types';
-import { olderThan, type Cursor } from './cursor';
+import { notSnoozed, olderThan, type Cursor } from './cursor';
 
 /** The rows of one view, newest first, optionally after a keyset cursor. Shared by SSR and the browser. */
 export function viewQuery(supabase: SupabaseClient<Database>, userId: string, view: InboxView) {
-	let q = supabase.from('notifications').select(NOTIFICATION_COLUMNS).eq('user_id', userId);
+	// Snoozed rows stay out of every view until they come back.
+	let q = supabase
+		.from('notifications')
+		.select(NOTIFICATION_COLUMNS)
+		.eq('user_id', userId)
+		.or(notSnoozed(new Date()));
 	if (view.tab === 'archived') q = q.not('archived_at', 'is', null);
 	else q = q.is('archived_at', null);
 	if (view.tab === 'unread') q = q.is('read_at', null);
@@ -38,14 +43,15 @@ export async function fetchPage(
 	return { rows: data.slice(0, size), hasMore: data.length > size };
 }
 
-/** How many unread, unarchived notifications the user has. */
+/** How many unread, unarchived notifications the user has (snoozed ones count once they are back). */
 export async function countUnread(supabase: SupabaseClient<Database>, userId: string): Promise<number> {
 	const { count, error } = await supabase
 		.from('notifications')
 		.select('id', { count: 'exact', head: true })
 		.eq('user_id', userId)
 		.is('read_at', null)
-		.is('archived_at', null);
+		.is('archived_at', null)
+		.or(notSnoozed(new Date()));
 	if (error) throw error;
 	return count ?? 0;
 }
