@@ -3,8 +3,10 @@
  * action they took once, on their own rows only, and cannot touch anything else on the way; the
  * `actions` a sender attaches are checked by the schema; snoozed rows leave the unread count.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeSql, serviceClient, signedIn, sql } from './helpers';
+import { closeSql, serviceClient, signedIn, sql, testEnv } from './helpers';
 
 type Signed = Awaited<ReturnType<typeof signedIn>>;
 /** A recipient of their own (the file marks everything read), and another signed-in user. */
@@ -171,5 +173,44 @@ describe('snooze', () => {
 			id
 		]);
 		expect((await alice.supabase.rpc('unread_count')).data).toBe(1);
+	});
+});
+
+describe('npm run notify', () => {
+	it('sends up to two actions and a group', { timeout: 60_000 }, async () => {
+		const { url, serviceKey } = testEnv();
+		const { stdout } = await promisify(execFile)(
+			process.execPath,
+			[
+				'--import',
+				'tsx',
+				'scripts/notify.ts',
+				'--to',
+				alice.user.id,
+				'--title',
+				'Approve the deploy',
+				'--action',
+				'Approve',
+				'--action',
+				'View run=https://ci.example.com/483',
+				'--group',
+				'deploy:483',
+				'--subject',
+				'deploy #483'
+			],
+			{ env: { ...process.env, SUPABASE_URL: url, SUPABASE_SERVICE_ROLE_KEY: serviceKey } }
+		);
+		const id = /\(([0-9a-f-]{36})\)/.exec(stdout)?.[1];
+		const [row] = await sql('select actions, group_key, subject from public.notifications where id = $1', [
+			id
+		]);
+		expect(row).toEqual({
+			actions: [
+				{ key: 'approve', label: 'Approve', kind: 'primary' },
+				{ key: 'view-run', label: 'View run', kind: 'link', url: 'https://ci.example.com/483' }
+			],
+			group_key: 'deploy:483',
+			subject: 'deploy #483'
+		});
 	});
 });

@@ -66,6 +66,8 @@ const item = (page: Page, title: string) => inbox(page).locator('li[data-id]').f
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async ({ browser }) => {
+	// A new user, a sign-in and a second tab: more than one step's worth on a busy machine.
+	test.setTimeout(120_000);
 	const email = await newUser('Feature Reader');
 	readerId = await userId(email);
 	reader = await person(browser, email);
