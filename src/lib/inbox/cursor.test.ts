@@ -27,12 +27,6 @@ describe('matchesView', () => {
 		body: 'Production is green',
 		category: 'system',
 		read_at: null,
-		actions: null,
-		action_taken: null,
-		action_taken_at: null,
-		snoozed_until: null,
-		group_key: null,
-		subject: null,
 		archived_at: null
 	} as Notification;
 

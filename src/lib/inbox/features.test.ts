@@ -4,32 +4,18 @@ import { actionsOf } from './actions';
 import { matchesView } from './cursor';
 import { groupRows, groupSummary } from './groups';
 import { isSnoozed, snoozeOptions } from './snooze';
+import { testRow } from './test-row';
 import { isUnread } from './unread.svelte';
 
 let seq = 0;
 function row(fields: Partial<Notification> = {}): Notification {
 	const ts = `2026-01-01T10:${String(59 - (seq % 60)).padStart(2, '0')}:00.000000+00:00`;
-	return {
+	return testRow({
 		id: `00000000-0000-0000-0000-${String(++seq).padStart(12, '0')}`,
-		user_id: 'u1',
-		actor_id: null,
-		category: 'message',
-		priority: 'normal',
 		title: `row ${seq}`,
-		body: null,
-		url: null,
-		read_at: null,
-		archived_at: null,
-		actions: null,
-		action_taken: null,
-		action_taken_at: null,
-		snoozed_until: null,
-		group_key: null,
-		subject: null,
 		created_at: ts,
-		updated_at: ts,
 		...fields
-	};
+	});
 }
 
 describe('snooze', () => {

@@ -6,12 +6,6 @@ const row = (id: string, updated: string, fields: Partial<Notification> = {}) =>
 	({
 		id,
 		read_at: null,
-		actions: null,
-		action_taken: null,
-		action_taken_at: null,
-		snoozed_until: null,
-		group_key: null,
-		subject: null,
 		archived_at: null,
 		created_at: updated,
 		updated_at: updated,
