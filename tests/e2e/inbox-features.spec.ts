@@ -55,7 +55,10 @@ async function stored(id: string) {
 async function openTab(): Promise<Page> {
 	const page = await reader.context.newPage();
 	await page.goto(`${appUrl()}/`);
-	await expect(page.getByTestId('connection')).toHaveAttribute('data-state-name', 'live');
+	// Two tabs share the context's connections: the second may wait on the first's catch-up.
+	await expect(page.getByTestId('connection')).toHaveAttribute('data-state-name', 'live', {
+		timeout: 30_000
+	});
 	return page;
 }
 
@@ -146,14 +149,16 @@ test('an action is recorded on the row, and every tab disables the buttons', asy
 	});
 	for (const page of [reader.page, second]) {
 		await expect(
-			row(page, 'Approve the production deploy').getByRole('button', { name: 'Approve' })
+			row(page, 'Approve the production deploy').getByRole('button', { name: 'Approve', exact: true })
 		).toBeEnabled();
 	}
-	await row(reader.page, 'Approve the production deploy').getByRole('button', { name: 'Approve' }).click();
+	await row(reader.page, 'Approve the production deploy')
+		.getByRole('button', { name: 'Approve', exact: true })
+		.click();
 	for (const page of [reader.page, second]) {
 		const r = row(page, 'Approve the production deploy');
-		await expect(r.getByRole('button', { name: 'Approve' })).toBeDisabled();
-		await expect(r.getByRole('button', { name: 'Reject' })).toBeDisabled();
+		await expect(r.getByRole('button', { name: 'Approve', exact: true })).toBeDisabled();
+		await expect(r.getByRole('button', { name: 'Reject', exact: true })).toBeDisabled();
 		await expect(r.locator('[data-action-taken]')).toHaveText('Approve');
 	}
 	expect((await stored(id))?.action_taken).toBe('approve');
