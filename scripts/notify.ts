@@ -1,6 +1,7 @@
 /**
  * `npm run notify -- --to bob@example.com --title "Deploy finished" [--body ...] [--category deploy]
- *  [--priority urgent] [--url https://...] [--from alice@example.com]`
+ *  [--priority urgent] [--url https://...] [--from alice@example.com] [--action Approve]
+ *  [--action "Open=https://ci.example.com/482"] [--group doc:q3-roadmap --subject "Q3 roadmap"]`
  *
  * Inserts a notification with the service key through supabase-js (as a backend would), so the
  * recipient's dashboard shows it live. `--to everyone` notifies every user.
@@ -17,7 +18,8 @@ import type { Database } from '../src/lib/database.types.ts';
 import { CATEGORIES, PRIORITIES } from '../src/lib/types.ts';
 
 const USAGE = `Usage: npm run notify -- --to <email|user id|everyone> --title <text> [--body <text>]
-       [--category ${CATEGORIES.join('|')}] [--priority ${PRIORITIES.join('|')}] [--url <https://...|/path>] [--from <email>]`;
+       [--category ${CATEGORIES.join('|')}] [--priority ${PRIORITIES.join('|')}] [--url <https://...|/path>] [--from <email>]
+       [--action <Label>[=<https://...>]] (up to two: a button, or a link with =url) [--group <key>] [--subject <text>]`;
 
 function fail(message: string): never {
 	console.error(`${message}\n\n${USAGE}`);
@@ -68,6 +70,23 @@ async function reachable<T>(url: string, request: Promise<T>): Promise<T> {
 	}
 }
 
+/** `Approve` is a button (the first one primary); `Open=https://...` a link. The key comes from the label. */
+function parseAction(spec: string, index: number) {
+	const at = spec.indexOf('=');
+	const label = (at < 0 ? spec : spec.slice(0, at)).trim();
+	const link = at < 0 ? null : spec.slice(at + 1).trim();
+	const key = label
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, '-')
+		.replace(/^-+|-+$/g, '')
+		.slice(0, 32);
+	if (!label || label.length > 24) fail(`--action "${spec}": the label must be 1-24 characters.`);
+	if (!/^[a-z]/.test(key)) fail(`--action "${spec}": the label must start with a letter.`);
+	if (link === null) return { key, label, kind: index === 0 ? 'primary' : 'secondary' };
+	if (!/^https?:\/\/[^/\\\s]/i.test(link)) fail(`--action "${spec}": a link must be an http(s) URL.`);
+	return { key, label, kind: 'link', url: link };
+}
+
 async function main() {
 	const { values } = parseArgs({
 		options: {
@@ -78,6 +97,9 @@ async function main() {
 			priority: { type: 'string', default: 'normal' },
 			url: { type: 'string' },
 			from: { type: 'string' },
+			action: { type: 'string', multiple: true },
+			group: { type: 'string' },
+			subject: { type: 'string' },
 			help: { type: 'boolean', short: 'h' }
 		}
 	});
@@ -91,6 +113,9 @@ async function main() {
 	if (!category) fail(`--category must be one of ${CATEGORIES.join(', ')}.`);
 	const priority = PRIORITIES.find((p) => p === values.priority);
 	if (!priority) fail(`--priority must be one of ${PRIORITIES.join(', ')}.`);
+
+	const actions = (values.action ?? []).map((spec, i) => parseAction(spec, i));
+	if (actions.length > 2) fail('A notification offers at most two actions (--action).');
 
 	const { url, key } = settings();
 	const supabase = createClient<Database>(url, key, {
@@ -111,13 +136,16 @@ async function main() {
 		body: values.body ?? null,
 		category,
 		priority,
-		url: values.url ?? null
+		url: values.url ?? null,
+		actions: actions.length ? actions : null,
+		group_key: values.group ?? null,
+		subject: values.subject ?? null
 	}));
 	const { data, error } = await supabase.from('notifications').insert(rows).select('id');
 	if (error) {
 		const hint =
 			error.code === '23514'
-				? ' (a check failed: links must be http(s) or start with /, titles 1-200 characters)'
+				? ' (a check failed: links must be http(s) or start with /, titles 1-200 characters, action labels 1-24)'
 				: '';
 		fail(`The notification was refused: ${error.message}${hint}`);
 	}

@@ -208,3 +208,22 @@ from item
 join person recipient on recipient.name = item.recipient
 left join person actor on actor.name = item.actor
 cross join lateral (select now() - item.age as created_at) stamp;
+
+-- Inbox features on alice's inbox: a deploy waiting for approval (two actions), and three comments
+-- on one document that show as one row ("Dave Kowalski and 2 others commented on Q3 roadmap").
+insert into public.notifications (user_id, actor_id, category, priority, title, body, actions, group_key, subject, created_at, updated_at)
+select 'a11ce000-0000-4000-8000-000000000001'::uuid, actor, category::public.notification_category, 'normal', title, body,
+  actions::jsonb, group_key, subject, now() - age, now() - age
+from (values
+  ('b0b00000-0000-4000-8000-000000000002'::uuid, 'deploy', 'Bob asks you to approve a production deploy',
+    'beacon-web #483: realtime fan-out batching.',
+    '[{"key": "approve", "label": "Approve", "kind": "primary"},
+      {"key": "run", "label": "View run", "kind": "link", "url": "https://ci.example.com/beacon-web/483"}]',
+    null, null, interval '8 minutes'),
+  ('b0b00000-0000-4000-8000-000000000002'::uuid, 'comment', 'Bob commented on "Q3 roadmap"',
+    'The realtime milestone should move to week 6.', null, 'doc:q3-roadmap', 'Q3 roadmap', interval '50 minutes'),
+  ('ca401000-0000-4000-8000-000000000003'::uuid, 'comment', 'Carol commented on "Q3 roadmap"',
+    'Agreed, and the bundle budget needs a line too.', null, 'doc:q3-roadmap', 'Q3 roadmap', interval '35 minutes'),
+  ('da7e0000-0000-4000-8000-000000000004'::uuid, 'comment', 'Dave commented on "Q3 roadmap"',
+    'Added the support numbers to the appendix.', null, 'doc:q3-roadmap', 'Q3 roadmap', interval '20 minutes')
+) as demo (actor, category, title, body, actions, group_key, subject, age);

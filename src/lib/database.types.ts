@@ -73,45 +73,63 @@ export type Database = {
 			};
 			notifications: {
 				Row: {
+					action_taken: string | null;
+					action_taken_at: string | null;
+					actions: Json | null;
 					actor_id: string | null;
 					archived_at: string | null;
 					body: string | null;
 					category: Database['public']['Enums']['notification_category'];
 					created_at: string;
+					group_key: string | null;
 					id: string;
 					priority: Database['public']['Enums']['notification_priority'];
 					read_at: string | null;
 					search: unknown;
+					snoozed_until: string | null;
+					subject: string | null;
 					title: string;
 					updated_at: string;
 					url: string | null;
 					user_id: string;
 				};
 				Insert: {
+					action_taken?: string | null;
+					action_taken_at?: string | null;
+					actions?: Json | null;
 					actor_id?: string | null;
 					archived_at?: string | null;
 					body?: string | null;
 					category?: Database['public']['Enums']['notification_category'];
 					created_at?: string;
+					group_key?: string | null;
 					id?: string;
 					priority?: Database['public']['Enums']['notification_priority'];
 					read_at?: string | null;
 					search?: never;
+					snoozed_until?: string | null;
+					subject?: string | null;
 					title: string;
 					updated_at?: string;
 					url?: string | null;
 					user_id: string;
 				};
 				Update: {
+					action_taken?: string | null;
+					action_taken_at?: string | null;
+					actions?: Json | null;
 					actor_id?: string | null;
 					archived_at?: string | null;
 					body?: string | null;
 					category?: Database['public']['Enums']['notification_category'];
 					created_at?: string;
+					group_key?: string | null;
 					id?: string;
 					priority?: Database['public']['Enums']['notification_priority'];
 					read_at?: string | null;
 					search?: never;
+					snoozed_until?: string | null;
+					subject?: string | null;
 					title?: string;
 					updated_at?: string;
 					url?: string | null;
@@ -187,6 +205,7 @@ export type Database = {
 		};
 		Functions: {
 			mark_all_read: { Args: Record<PropertyKey, never>; Returns: number };
+			notification_actions_valid: { Args: { actions: Json }; Returns: boolean };
 			unread_count: { Args: Record<PropertyKey, never>; Returns: number };
 		};
 		Enums: {

@@ -12,7 +12,7 @@ export type Profile = Pick<Tables<'profiles'>, 'id' | 'display_name' | 'avatar_u
 
 /** The columns the dashboard reads; `search` (tsvector) is never selected. */
 export const NOTIFICATION_COLUMNS =
-	'id,user_id,actor_id,category,priority,title,body,url,read_at,archived_at,created_at,updated_at';
+	'id,user_id,actor_id,category,priority,title,body,url,read_at,archived_at,created_at,updated_at,actions,action_taken,action_taken_at,snoozed_until,group_key,subject';
 
 export type InboxTab = 'all' | 'unread' | 'archived';
 

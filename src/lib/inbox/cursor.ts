@@ -1,5 +1,6 @@
 import { timeKey } from '$lib/time';
 import type { InboxView, Notification } from '$lib/types';
+import { isSnoozed } from './snooze';
 
 /** Keyset position of a row in newest-first order: (created_at desc, id desc). */
 export interface Cursor {
@@ -34,8 +35,14 @@ export function newerThan(c: Cursor): string {
 	return `created_at.gt.${t},and(created_at.eq.${t},id.gt.${quote(c.id)})`;
 }
 
+/** PostgREST `or` filter for rows not snoozed at `now` (the reader's clock decides when they come back). */
+export function notSnoozed(now: Date): string {
+	return `snoozed_until.is.null,snoozed_until.lte.${quote(now.toISOString())}`;
+}
+
 /** Whether a row belongs in a view, evaluated locally for live events (search is approximated by words). */
-export function matchesView(row: Notification, view: InboxView): boolean {
+export function matchesView(row: Notification, view: InboxView, now = Date.now()): boolean {
+	if (isSnoozed(row, now)) return false;
 	if (view.tab === 'archived' ? row.archived_at === null : row.archived_at !== null) return false;
 	if (view.tab === 'unread' && row.read_at !== null) return false;
 	if (view.category && row.category !== view.category) return false;

@@ -1,16 +1,19 @@
-/* eslint-disable svelte/prefer-svelte-reactivity -- private bookkeeping; state is published as new $state.raw values */
+/* eslint-disable svelte/prefer-svelte-reactivity -- private bookkeeping; what views read is $state (here, in InboxWindow and UnreadTally) */
 import type { RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
 import type { Database } from '$lib/database.types';
 import { NOTIFICATION_COLUMNS, type Category, type InboxView, type Notification } from '$lib/types';
 import type { Connection } from '$lib/connection.svelte';
-import { matchesView, newerThan, type Cursor } from './cursor';
+import { matchesView, newerThan, notSnoozed, type Cursor } from './cursor';
 import { countUnread, fetchPage, viewQuery, type Page } from './query';
-import { isUnread, UnreadTally } from './unread';
-import { InboxWindow, type Change } from './window';
+import { isSnoozed } from './snooze';
+import { isUnread, UnreadTally } from './unread.svelte';
+import { InboxWindow, type Change } from './window.svelte';
 
 /** How far before the last sync a catch-up looks, for transactions that committed late. */
 const SYNC_MARGIN_MS = 5_000;
 const CATCH_UP_LIMIT = 200;
+/** setTimeout's longest delay; a wake-up further away is re-armed when this one fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface InboxInit extends Page {
 	view: InboxView;
@@ -24,20 +27,16 @@ export interface InboxInit extends Page {
  * filtered channel, a catch-up after every (re)subscribe, and the unread count.
  */
 export class Inbox {
-	rows = $state.raw<readonly Notification[]>([]);
-	hasMore = $state(false);
-	view = $state<InboxView>({ tab: 'all', category: null, query: '' });
-	unread = $state(0);
-	/** A view is loading from scratch (show skeleton rows). */
-	loading = $state(false);
-	loadingMore = $state(false);
-	/** Ids that arrived live, for a brief highlight. */
-	fresh = $state.raw<ReadonlySet<string>>(new Set());
-	error = $state<string | null>(null);
+	#view = $state<InboxView>({ tab: 'all', category: null, query: '' });
+	#loading = $state(false);
+	#loadingMore = $state(false);
+	#fresh = $state.raw<ReadonlySet<string>>(new Set());
+	#error = $state<string | null>(null);
+	/** The loaded window of the current view; replaced when the view changes. */
+	#window = $state.raw<InboxWindow>(new InboxWindow());
 
 	#supabase: SupabaseClient<Database>;
 	#userId: string;
-	#window: InboxWindow;
 	#viewToken = 0;
 	#tally: UnreadTally;
 	#announced = new Set<string>();
@@ -48,6 +47,14 @@ export class Inbox {
 	#recountTimer: ReturnType<typeof setTimeout> | undefined;
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
 	#onArrival: (row: Notification) => void = () => {};
+	/** Deleted here but not yet on the server (the Undo toast is open): row as it was, by id. */
+	#pendingDeletes = new Map<string, Notification>();
+	#leaveToken: string | null = null;
+	/** The earliest snoozed row comes back then (ms, the reader's clock): a catch-up brings it in. */
+	#wakeAt = Infinity;
+	#wakeTimer: ReturnType<typeof setTimeout> | undefined;
+	/** When the last catch-up started (ms): rows whose snooze ended after it are read in the next one. */
+	#caughtUpAt = Date.now();
 	#connection: Connection | null = null;
 	/** Preferences hook: categories never listed nor counted (see hideCategories). */
 	#hidden: readonly Category[] = [];
@@ -56,13 +63,40 @@ export class Inbox {
 		this.#supabase = supabase;
 		this.#userId = userId;
 		this.#hidden = init.hidden ?? [];
-		this.view = init.view;
-		this.unread = init.unread;
+		this.#view = init.view;
 		this.#tally = new UnreadTally(init.unread);
 		this.#window = this.#newWindow(init.view);
 		this.#window.reset(init.rows, init.hasMore);
 		this.#remember(init.rows);
-		this.#publish();
+	}
+
+	/** The loaded rows of the current view, newest first. */
+	get rows(): readonly Notification[] {
+		return this.#window.rows;
+	}
+	get hasMore(): boolean {
+		return this.#window.hasMore;
+	}
+	get view(): InboxView {
+		return this.#view;
+	}
+	/** Unread, unarchived notifications (the badge). */
+	get unread(): number {
+		return this.#tally.count;
+	}
+	/** A view is loading from scratch (show skeleton rows). */
+	get loading(): boolean {
+		return this.#loading;
+	}
+	get loadingMore(): boolean {
+		return this.#loadingMore;
+	}
+	/** Ids that arrived live, for a brief highlight. */
+	get fresh(): ReadonlySet<string> {
+		return this.#fresh;
+	}
+	get error(): string | null {
+		return this.#error;
 	}
 
 	get userId(): string {
@@ -97,6 +131,8 @@ export class Inbox {
 		return () => {
 			clearTimeout(this.#recountTimer);
 			clearTimeout(this.#retryTimer);
+			clearTimeout(this.#wakeTimer);
+			this.#wakeAt = Infinity;
 			connection.untrack('inbox');
 			void this.#supabase.removeChannel(channel);
 		};
@@ -105,9 +141,9 @@ export class Inbox {
 	/** Switch tab, category or search: reload the first page, keeping live changes that arrive meanwhile. */
 	async setView(view: InboxView): Promise<void> {
 		const token = ++this.#viewToken;
-		this.view = view;
-		this.loading = true;
-		this.error = null;
+		this.#view = view;
+		this.#loading = true;
+		this.#error = null;
 		const next = this.#newWindow(view);
 		next.beginCatchUp();
 		this.#window = next;
@@ -117,12 +153,11 @@ export class Inbox {
 			next.reset(page.rows, page.hasMore);
 			this.#remember(page.rows);
 		} catch (e) {
-			if (token === this.#viewToken) this.error = describe(e, 'load your notifications');
+			if (token === this.#viewToken) this.#error = describe(e, 'load your notifications');
 		} finally {
 			if (token === this.#viewToken) {
 				next.finishCatchUp(null);
-				this.loading = false;
-				this.#publish();
+				this.#loading = false;
 				if (this.#catchUpAgain) {
 					this.#catchUpAgain = false;
 					void this.catchUp();
@@ -134,18 +169,17 @@ export class Inbox {
 	/** Next page with the keyset cursor (infinite scroll). */
 	async loadMore(): Promise<void> {
 		const w = this.#window;
-		if (this.loadingMore || this.loading || !w.hasMore || !w.tail) return;
-		this.loadingMore = true;
+		if (this.#loadingMore || this.#loading || !w.hasMore || !w.tail) return;
+		this.#loadingMore = true;
 		try {
-			const page = await fetchPage(this.#supabase, this.#userId, this.view, w.tail, undefined, this.#hidden);
+			const page = await fetchPage(this.#supabase, this.#userId, this.#view, w.tail, undefined, this.#hidden);
 			if (w !== this.#window) return;
 			w.appendPage(page.rows, page.hasMore);
 			this.#remember(page.rows);
-			this.#publish();
 		} catch (e) {
-			this.error = describe(e, 'load older notifications');
+			this.#error = describe(e, 'load older notifications');
 		} finally {
-			this.loadingMore = false;
+			this.#loadingMore = false;
 		}
 	}
 
@@ -156,7 +190,7 @@ export class Inbox {
 	 */
 	async catchUp(): Promise<void> {
 		// While a view loads it buffers changes itself; catch up once it is in.
-		if (this.#catchUpRunning || this.loading) {
+		if (this.#catchUpRunning || this.#loading) {
 			this.#catchUpAgain = true;
 			return;
 		}
@@ -168,38 +202,41 @@ export class Inbox {
 			const ids = w.ids();
 			const newest = w.newest;
 			const since = w.syncMark;
-			const [fresh, changed, present, unread] = await Promise.all([
+			const started = Date.now();
+			const [fresh, changed, present, unread, woke] = await Promise.all([
 				this.#newerThan(newest),
 				since ? this.#updatedSince(new Date(since / 1000 - SYNC_MARGIN_MS).toISOString()) : [],
 				this.#current(ids),
-				countUnread(this.#supabase, this.#userId, this.#hidden)
+				countUnread(this.#supabase, this.#userId, this.#hidden),
+				this.#snoozeEndedSince(new Date(this.#caughtUpAt - SYNC_MARGIN_MS).toISOString()),
+				this.#scheduleNextWake()
 			]);
 			if (w !== this.#window) return;
 			if (fresh.length >= CATCH_UP_LIMIT) {
 				// Away for long: start the view over rather than leave a hole in the middle.
-				const page = await fetchPage(this.#supabase, this.#userId, this.view, null, undefined, this.#hidden);
+				const page = await fetchPage(this.#supabase, this.#userId, this.#view, null, undefined, this.#hidden);
 				w.reset(page.rows, page.hasMore);
 				this.#remember(page.rows);
 			}
-			const rows = [...fresh, ...changed, ...present];
-			this.#tally.reset(unread);
+			const rows = [...fresh, ...changed, ...present, ...woke];
+			this.#caughtUpAt = started;
+			this.#tally.reset(unread - this.#pendingUnread());
 			const applied = w.finishCatchUp({ rows, checked: ids, present: new Set(present.map((r) => r.id)) });
 			this.#remember(rows);
 			// Changes that raced the count may or may not be in it: count again rather than guess.
 			if (applied.length > 0) this.#scheduleRecount();
 			ok = true;
 		} catch (e) {
-			this.error = describe(e, 'catch up');
+			this.#error = describe(e, 'catch up');
 			// A server that is still starting, or a blip: try again soon (coming back online retries too).
 			clearTimeout(this.#retryTimer);
 			if (typeof navigator === 'undefined' || navigator.onLine)
 				this.#retryTimer = setTimeout(() => void this.catchUp(), 3_000);
 		} finally {
 			if (w.catchingUp) w.finishCatchUp(null);
-			this.#publish();
 			this.#catchUpRunning = false;
 			if (ok) {
-				this.error = null;
+				this.#error = null;
 				this.#connection?.synced();
 			}
 			if (this.#catchUpAgain) {
@@ -224,15 +261,88 @@ export class Inbox {
 		await this.#update(id, { archived_at }, archived ? 'archive it' : 'move it back to the inbox');
 	}
 
+	/** Delete at once (no undo). */
 	async remove(id: string): Promise<void> {
 		const before = this.#window.forget(id);
 		if (before) this.#tally.apply({ type: 'DELETE', id });
-		this.#publish();
 		const { error } = await this.#supabase.from('notifications').delete().eq('id', id);
 		if (error) {
-			this.error = describe(error, 'delete it');
+			this.#error = describe(error, 'delete it');
 			this.#undo(before);
 		}
+	}
+
+	/**
+	 * Hide a row now and delete it when `commitDelete` runs (the Undo toast closed), or
+	 * `undoDelete` puts it back. The unread count leaves it out meanwhile.
+	 */
+	deleteLater(id: string): void {
+		const before = this.#window.forget(id);
+		if (!before) return;
+		this.#tally.apply({ type: 'DELETE', id });
+		this.#pendingDeletes.set(id, before);
+		// For a page that closes before the toast does: a request then cannot wait for the session.
+		void this.#supabase.auth.getSession().then(({ data }) => {
+			this.#leaveToken = data.session?.access_token ?? null;
+		});
+	}
+
+	undoDelete(id: string): void {
+		const before = this.#pendingDeletes.get(id);
+		if (!this.#pendingDeletes.delete(id) || !before) return;
+		this.#undo(before);
+	}
+
+	async commitDelete(id: string): Promise<void> {
+		const before = this.#pendingDeletes.get(id);
+		if (!this.#pendingDeletes.delete(id)) return;
+		const { error } = await this.#supabase.from('notifications').delete().eq('id', id);
+		if (error) {
+			this.#error = describe(error, 'delete it');
+			this.#undo(before);
+		}
+	}
+
+	/** Take the deletes still waiting for their toast (the page is going away: send them now). */
+	takePendingDeletes(): { ids: string[]; token: string | null } {
+		const ids = [...this.#pendingDeletes.keys()];
+		this.#pendingDeletes.clear();
+		return { ids, token: this.#leaveToken };
+	}
+
+	/** Record the action the reader chose (once; every tab sees it through the UPDATE event). */
+	async takeAction(id: string, key: string): Promise<void> {
+		const row = this.#window.get(id);
+		if (!row || row.action_taken !== null) return;
+		const now = new Date().toISOString();
+		// Choosing is reading it; the database stamps action_taken_at itself.
+		const fields = row.read_at === null ? { action_taken: key, read_at: now } : { action_taken: key };
+		await this.#update(id, fields, 'record your choice', { action_taken_at: now });
+	}
+
+	/** Hide a row until `until` (ISO): it comes back unread, here and in every tab. */
+	async snooze(id: string, until: string): Promise<void> {
+		await this.#update(id, { snoozed_until: until, read_at: null }, 'snooze it');
+		this.#wakeUpAt(Date.parse(until));
+	}
+
+	/** Show a notification (a toast's "View"): switch to the view that holds it, or say why it cannot be. */
+	async locate(id: string): Promise<'shown' | 'deleted' | 'snoozed'> {
+		if (this.#window.get(id)) return 'shown';
+		if (this.#pendingDeletes.has(id)) return 'deleted';
+		const { data, error } = await this.#supabase
+			.from('notifications')
+			.select(NOTIFICATION_COLUMNS)
+			.eq('id', id)
+			.maybeSingle();
+		if (error) {
+			this.#error = describe(error, 'find it');
+			return 'deleted';
+		}
+		if (!data) return 'deleted';
+		if (isSnoozed(data)) return 'snoozed';
+		await this.setView({ tab: data.archived_at ? 'archived' : 'all', category: null, query: '' });
+		return 'shown';
 	}
 
 	/** Mark every unread notification read in one request. */
@@ -243,7 +353,6 @@ export class Inbox {
 			if (row.read_at === null) this.#window.patch(row.id, { read_at: now });
 		}
 		this.#tally.markAllRead();
-		this.#publish();
 		let { error } = await this.#supabase.rpc('mark_all_read');
 		if (error?.code === 'PGRST202') {
 			// No such function on this database: one filtered update does the same.
@@ -251,12 +360,12 @@ export class Inbox {
 				.from('notifications')
 				.update({ read_at: now })
 				.eq('user_id', this.#userId)
-				.is('read_at', null));
+				.is('read_at', null)
+				.or(notSnoozed(new Date())));
 		}
 		if (error) {
 			this.#tally.reset(previous);
-			this.#publish();
-			this.error = describe(error, 'mark everything read');
+			this.#error = describe(error, 'mark everything read');
 			void this.catchUp();
 		}
 	}
@@ -274,22 +383,27 @@ export class Inbox {
 
 	/** Forget the highlight of rows that arrived live. */
 	settle(id: string): void {
-		if (!this.fresh.has(id)) return;
-		const next = new Set(this.fresh);
+		if (!this.#fresh.has(id)) return;
+		const next = new Set(this.#fresh);
 		next.delete(id);
-		this.fresh = next;
+		this.#fresh = next;
 	}
 
-	async #update(id: string, fields: Partial<Notification>, what: string): Promise<void> {
-		const before = this.#window.patch(id, fields);
+	/** An optimistic edit: `fields` go to the server, `local` only into the row shown until the echo. */
+	async #update(
+		id: string,
+		fields: Database['public']['Tables']['notifications']['Update'],
+		what: string,
+		local: Partial<Notification> = {}
+	): Promise<void> {
+		const before = this.#window.patch(id, { ...fields, ...local } as Partial<Notification>);
 		if (before) {
 			const after = { ...before, ...fields };
 			this.#tally.local(id, isUnread(after));
 		}
-		this.#publish();
 		const { error } = await this.#supabase.from('notifications').update(fields).eq('id', id);
 		if (error) {
-			this.error = describe(error, what);
+			this.#error = describe(error, what);
 			this.#undo(before);
 		}
 	}
@@ -299,7 +413,6 @@ export class Inbox {
 		if (!before) return;
 		this.#window.restore(before);
 		this.#tally.restoreRow(before);
-		this.#publish();
 	}
 
 	async #onChange(payload: RealtimePostgresChangesPayload<Notification>): Promise<void> {
@@ -323,6 +436,7 @@ export class Inbox {
 			change = { type: payload.eventType, row };
 			// Turned off in the preferences: not listed, not counted, no arrival.
 			if (this.#hidden.includes(row.category)) return;
+			if (row.snoozed_until && isSnoozed(row)) this.#wakeUpAt(Date.parse(row.snoozed_until));
 		}
 		// A delete carries only the id: it may be of a hidden row the count never held.
 		if (change.type === 'DELETE' && this.#hidden.length) this.#scheduleRecount();
@@ -336,18 +450,18 @@ export class Inbox {
 		if (change.type === 'INSERT' && news && !this.#announced.has(change.row.id)) {
 			this.#announced.add(change.row.id);
 			if (outcome === 'inserted' || this.#window.catchingUp)
-				this.fresh = new Set([...this.fresh, change.row.id]);
+				this.#fresh = new Set([...this.#fresh, change.row.id]);
 			this.#onArrival(change.row);
 		}
-		this.#publish();
 	}
 
 	#scheduleRecount(): void {
 		clearTimeout(this.#recountTimer);
 		this.#recountTimer = setTimeout(async () => {
 			try {
-				this.#tally.reset(await countUnread(this.#supabase, this.#userId, this.#hidden));
-				this.#publish();
+				this.#tally.reset(
+					(await countUnread(this.#supabase, this.#userId, this.#hidden)) - this.#pendingUnread()
+				);
 			} catch {
 				// The next catch-up recounts.
 			}
@@ -355,7 +469,7 @@ export class Inbox {
 	}
 
 	async #newerThan(newest: Cursor | null): Promise<Notification[]> {
-		let q = viewQuery(this.#supabase, this.#userId, this.view, this.#hidden);
+		let q = viewQuery(this.#supabase, this.#userId, this.#view, this.#hidden);
 		if (newest) q = q.or(newerThan(newest));
 		const { data, error } = await q
 			.order('created_at', { ascending: false })
@@ -366,7 +480,7 @@ export class Inbox {
 	}
 
 	async #updatedSince(since: string): Promise<Notification[]> {
-		const { data, error } = await viewQuery(this.#supabase, this.#userId, this.view, this.#hidden)
+		const { data, error } = await viewQuery(this.#supabase, this.#userId, this.#view, this.#hidden)
 			.gt('updated_at', since)
 			.order('updated_at', { ascending: false })
 			.limit(CATCH_UP_LIMIT);
@@ -391,18 +505,56 @@ export class Inbox {
 		return results.flat();
 	}
 
+	/** Rows of this view whose snooze ended since `since` (ISO) and now: they are back. */
+	async #snoozeEndedSince(since: string): Promise<Notification[]> {
+		const { data, error } = await viewQuery(this.#supabase, this.#userId, this.#view, this.#hidden)
+			.gt('snoozed_until', since)
+			.order('snoozed_until', { ascending: false })
+			.limit(CATCH_UP_LIMIT);
+		if (error) throw error;
+		return data;
+	}
+
+	/** Arm the wake-up for the next snoozed row to come back. */
+	async #scheduleNextWake(): Promise<void> {
+		const { data, error } = await this.#supabase
+			.from('notifications')
+			.select('snoozed_until')
+			.eq('user_id', this.#userId)
+			.gt('snoozed_until', new Date().toISOString())
+			.order('snoozed_until', { ascending: true })
+			.limit(1);
+		if (error) throw error;
+		if (data[0]?.snoozed_until) this.#wakeUpAt(Date.parse(data[0].snoozed_until));
+	}
+
+	/** Catch up when a snoozed row comes back (the earliest one wins; the catch-up arms the next). */
+	#wakeUpAt(at: number): void {
+		if (!(at > Date.now()) || at >= this.#wakeAt) return;
+		clearTimeout(this.#wakeTimer);
+		this.#wakeAt = at;
+		this.#wakeTimer = setTimeout(
+			() => {
+				this.#wakeAt = Infinity;
+				void this.catchUp();
+			},
+			Math.min(at - Date.now() + 50, MAX_TIMER_MS)
+		);
+	}
+
+	/** Unread rows hidden by a pending delete: the server still counts them. */
+	#pendingUnread(): number {
+		let n = 0;
+		for (const row of this.#pendingDeletes.values()) if (isUnread(row)) n++;
+		return n;
+	}
+
 	#newWindow(view: InboxView): InboxWindow {
 		return new InboxWindow((row) => matchesView(row, view) && !this.#hidden.includes(row.category));
 	}
 
 	#remember(rows: Notification[]): void {
 		this.#tally.remember(rows);
-	}
-
-	#publish(): void {
-		this.rows = this.#window.rows;
-		this.hasMore = this.#window.hasMore;
-		this.unread = this.#tally.count;
 	}
 }
 

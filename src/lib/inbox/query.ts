@@ -8,7 +8,7 @@ import {
 	type InboxView,
 	type Notification
 } from '$lib/types';
-import { olderThan, type Cursor } from './cursor';
+import { notSnoozed, olderThan, type Cursor } from './cursor';
 
 /**
  * The rows of one view, newest first, optionally after a keyset cursor. Shared by SSR and the browser.
@@ -20,7 +20,12 @@ export function viewQuery(
 	view: InboxView,
 	hidden: readonly Category[] = []
 ) {
-	let q = supabase.from('notifications').select(NOTIFICATION_COLUMNS).eq('user_id', userId);
+	// Snoozed rows stay out of every view until they come back.
+	let q = supabase
+		.from('notifications')
+		.select(NOTIFICATION_COLUMNS)
+		.eq('user_id', userId)
+		.or(notSnoozed(new Date()));
 	if (hidden.length) q = q.not('category', 'in', `(${hidden.join(',')})`);
 	if (view.tab === 'archived') q = q.not('archived_at', 'is', null);
 	else q = q.is('archived_at', null);
@@ -55,7 +60,7 @@ export async function fetchPage(
 	return { rows: data.slice(0, size), hasMore: data.length > size };
 }
 
-/** How many unread, unarchived notifications the user has (outside the `hidden` categories). */
+/** How many unread, unarchived notifications the user has (outside the `hidden` categories; snoozed ones count once they are back). */
 export async function countUnread(
 	supabase: SupabaseClient<Database>,
 	userId: string,
@@ -66,7 +71,8 @@ export async function countUnread(
 		.select('id', { count: 'exact', head: true })
 		.eq('user_id', userId)
 		.is('read_at', null)
-		.is('archived_at', null);
+		.is('archived_at', null)
+		.or(notSnoozed(new Date()));
 	if (hidden.length) q = q.not('category', 'in', `(${hidden.join(',')})`);
 	const { count, error } = await q;
 	if (error) throw error;

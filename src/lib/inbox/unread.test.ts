@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Notification } from '$lib/types';
-import { UnreadTally } from './unread';
+import { UnreadTally } from './unread.svelte';
 
 const row = (id: string, updated: string, fields: Partial<Notification> = {}) =>
 	({

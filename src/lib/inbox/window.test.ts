@@ -1,26 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Notification } from '$lib/types';
 import { matchesView } from './cursor';
-import { InboxWindow } from './window';
+import { testRow } from './test-row';
+import { InboxWindow } from './window.svelte';
 
 let seq = 0;
 function row(minute: number, fields: Partial<Notification> = {}): Notification {
 	const ts = `2026-01-01T10:${String(minute).padStart(2, '0')}:00.000000+00:00`;
-	return {
+	return testRow({
 		id: `00000000-0000-0000-0000-${String(++seq).padStart(12, '0')}`,
-		user_id: 'u1',
-		actor_id: null,
-		category: 'message',
-		priority: 'normal',
 		title: `row ${minute}`,
-		body: null,
-		url: null,
-		read_at: null,
-		archived_at: null,
 		created_at: ts,
-		updated_at: ts,
 		...fields
-	};
+	});
 }
 const titles = (w: InboxWindow) => w.rows.map((r) => r.title);
 

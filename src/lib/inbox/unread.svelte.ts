@@ -1,9 +1,15 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- per-row bookkeeping; the count is the state */
 import { timeKey } from '$lib/time';
 import type { Notification } from '$lib/types';
-import type { Change } from './window';
+import { isSnoozed } from './snooze';
+import type { Change } from './window.svelte';
 
-export const isUnread = (r: Pick<Notification, 'read_at' | 'archived_at'>) =>
-	r.read_at === null && r.archived_at === null;
+/** Counted in the badge: unread, not archived, and not snoozed at `now`. */
+export const isUnread = (
+	r: Pick<Notification, 'read_at' | 'archived_at'> & Partial<Pick<Notification, 'snoozed_until'>>,
+	now = Date.now()
+) =>
+	r.read_at === null && r.archived_at === null && !isSnoozed({ snoozed_until: r.snoozed_until ?? null }, now);
 
 /** What a change did to the count: applied, ignored as older than what we know, or unknowable. */
 export type TallyOutcome = 'counted' | 'stale' | 'unknown';
@@ -14,7 +20,7 @@ export type TallyOutcome = 'counted' | 'stale' | 'unknown';
  * 'unknown' means the caller should ask the server again.
  */
 export class UnreadTally {
-	count: number;
+	count = $state(0);
 	#known = new Map<string, { unread: boolean; updated: number }>();
 
 	constructor(count: number) {

@@ -1,3 +1,4 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- lookups only; the rows themselves are state */
 import { timeKey } from '$lib/time';
 import type { Notification } from '$lib/types';
 import { compareNewestFirst, cursorOf, type Cursor } from './cursor';
@@ -21,11 +22,12 @@ export interface CatchUp {
  * after it. Pure and synchronous so it can be tested without a browser.
  */
 export class InboxWindow {
-	#rows: Notification[] = [];
+	// The rows are reassigned, never mutated: the inbox's views read them as state.
+	#rows = $state.raw<Notification[]>([]);
 	#byId = new Map<string, Notification>();
 	#tombstones = new Set<string>();
 	#buffer: Change[] | null = null;
-	#hasMore = false;
+	#hasMore = $state(false);
 	#matches: (row: Notification) => boolean;
 	#syncMark = 0;
 
