@@ -5,15 +5,18 @@ import { appUrl, expect, person, test, type Person } from './fixtures';
 const BUDGET_KB = 130;
 
 /**
- * The scripts the dashboard's HTML loads: SvelteKit lists every static import of the route as a
- * modulepreload link and imports its two entries from the inline start script. Lazy parts (the
- * composer, dialogs, menus, the chart, the toasts) are not among them.
+ * The scripts the dashboard's first response loads: SvelteKit names every static import of the
+ * route as a modulepreload (in the Link header, or as <link> tags) and imports its two entries from
+ * the inline start script. Lazy parts (the composer, dialogs, menus, the chart, the toasts) are not
+ * among them.
  */
 async function firstPaintScripts({ page }: Person): Promise<string[]> {
 	const res = await page.request.get(`${appUrl()}/`);
 	expect(res.status(), 'the dashboard answers for a signed-in person').toBe(200);
 	const html = await res.text();
 	const urls = new Set<string>();
+	for (const [, href] of (res.headers()['link'] ?? '').matchAll(/<([^>]+)>;\s*rel="modulepreload"/g))
+		urls.add(href);
 	for (const [, href] of html.matchAll(/<link[^>]+rel="modulepreload"[^>]+href="([^"]+)"/g)) urls.add(href);
 	for (const [, href] of html.matchAll(/import\("([^"]+\.js)"\)/g)) urls.add(href);
 	return [...urls].map((href) => new URL(href, `${appUrl()}/`).href);
