@@ -42,7 +42,8 @@ async function signIn(page: Page, appUrl: string): Promise<void> {
 }
 
 async function shoot(page: Page, view: string, size: Width, theme: Theme): Promise<string> {
-	// Nothing blinking mid-capture: no caret, no pulsing skeleton.
+	// No hover state from the last click, nothing blinking mid-capture.
+	await page.mouse.move(0, 0);
 	await page.addStyleTag({ content: '* { caret-color: transparent !important; }' });
 	const file = path.join(OUT, `${view}-${size.name}-${theme}.png`);
 	await page.screenshot({ path: file, animations: 'disabled' });

@@ -73,8 +73,8 @@ test.describe('accessibility', () => {
 		await page.locator('body').click({ position: { x: 5, y: 300 } });
 
 		for (const [key, times] of [
-			['j', 20],
-			['k', 20]
+			['j', 15],
+			['k', 15]
 		] as const) {
 			for (let i = 0; i < times; i++) {
 				await page.keyboard.press(key);
