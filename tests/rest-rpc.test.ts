@@ -46,7 +46,14 @@ create function public.rf_amb(a int, c text default '') returns text language sq
 create function public.rf_one(item int) returns public.rf_items language sql stable as $$ select * from public.rf_items where id = item $$;
 create function public.rf_purge(above int) returns setof public.rf_items language sql volatile as $$ delete from public.rf_items where id > above returning * $$;
 create function public.rf_probe() returns int language sql immutable as $$ select 1 $$;
-grant execute on all functions in schema public to anon;
+do $$
+declare f regprocedure;
+begin
+  -- Only this file's functions: the app's own stay closed to anon (see the revoke_anon migration).
+  for f in select p.oid::regprocedure from pg_proc p where p.pronamespace = 'public'::regnamespace and left(p.proname, 3) = 'rf_' loop
+    execute format('grant execute on function %s to anon', f);
+  end loop;
+end $$;
 notify pgrst, 'reload schema';
 `;
 
