@@ -203,6 +203,7 @@ export class Inbox {
 			const newest = w.newest;
 			const since = w.syncMark;
 			const started = Date.now();
+			const version = this.#tally.version;
 			const [fresh, changed, present, unread, woke] = await Promise.all([
 				this.#newerThan(newest),
 				since ? this.#updatedSince(new Date(since / 1000 - SYNC_MARGIN_MS).toISOString()) : [],
@@ -220,11 +221,12 @@ export class Inbox {
 			}
 			const rows = [...fresh, ...changed, ...present, ...woke];
 			this.#caughtUpAt = started;
-			this.#tally.reset(unread - this.#pendingUnread());
+			// A change that came in while we asked may or may not be in the count: ask again rather than guess.
+			let recount = !this.#tally.resetFrom(version, unread - this.#pendingUnread());
 			const applied = w.finishCatchUp({ rows, checked: ids, present: new Set(present.map((r) => r.id)) });
 			this.#remember(rows);
-			// Changes that raced the count may or may not be in it: count again rather than guess.
-			if (applied.length > 0) this.#scheduleRecount();
+			if (applied.length > 0) recount = true;
+			if (recount) this.#scheduleRecount();
 			ok = true;
 		} catch (e) {
 			this.#error = describe(e, 'catch up');
@@ -459,9 +461,10 @@ export class Inbox {
 		clearTimeout(this.#recountTimer);
 		this.#recountTimer = setTimeout(async () => {
 			try {
-				this.#tally.reset(
-					(await countUnread(this.#supabase, this.#userId, this.#hidden)) - this.#pendingUnread()
-				);
+				const version = this.#tally.version;
+				const count = await countUnread(this.#supabase, this.#userId, this.#hidden);
+				// A change that came in while we asked may or may not be in the count: ask again.
+				if (!this.#tally.resetFrom(version, count - this.#pendingUnread())) this.#scheduleRecount();
 			} catch {
 				// The next catch-up recounts.
 			}

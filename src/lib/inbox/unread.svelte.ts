@@ -22,9 +22,16 @@ export type TallyOutcome = 'counted' | 'stale' | 'unknown';
 export class UnreadTally {
 	count = $state(0);
 	#known = new Map<string, { unread: boolean; updated: number }>();
+	/** Bumped by every change the count took in; a server count read before a bump is stale. */
+	#version = 0;
 
 	constructor(count: number) {
 		this.count = count;
+	}
+
+	/** Pass to `resetFrom` with a server count requested now. */
+	get version(): number {
+		return this.#version;
 	}
 
 	/** Every row id seen so far. */
@@ -50,6 +57,7 @@ export class UnreadTally {
 		if (change.type === 'DELETE') {
 			const known = this.#known.get(change.id);
 			this.#known.delete(change.id);
+			this.#version++;
 			if (!known) return 'unknown';
 			if (known.unread) this.count = Math.max(0, this.count - 1);
 			return 'counted';
@@ -65,6 +73,7 @@ export class UnreadTally {
 			before = isUnread(old as Notification);
 		}
 		this.#known.set(row.id, { unread: after, updated });
+		this.#version++;
 		if (before === undefined) return 'unknown';
 		this.count = Math.max(0, this.count + Number(after) - Number(before));
 		return 'counted';
@@ -76,6 +85,7 @@ export class UnreadTally {
 		if (!known) return;
 		this.count = Math.max(0, this.count + Number(unread) - Number(known.unread));
 		known.unread = unread;
+		this.#version++;
 	}
 
 	/** Undo a local change or delete: the row is back in the state it had. */
@@ -84,15 +94,28 @@ export class UnreadTally {
 		const unread = isUnread(row);
 		this.count = Math.max(0, this.count + Number(unread) - Number(known?.unread ?? false));
 		this.#known.set(row.id, { unread, updated: timeKey(row.updated_at) });
+		this.#version++;
 	}
 
 	markAllRead(): void {
 		for (const known of this.#known.values()) known.unread = false;
 		this.count = 0;
+		this.#version++;
 	}
 
 	/** A fresh count from the server. */
 	reset(count: number): void {
 		this.count = count;
+		this.#version++;
+	}
+
+	/**
+	 * A server count requested at `version`: taken only if no change came in meanwhile (the count may or
+	 * may not include it). Returns false when the caller should ask again.
+	 */
+	resetFrom(version: number, count: number): boolean {
+		if (version !== this.#version) return false;
+		this.reset(count);
+		return true;
 	}
 }

@@ -53,4 +53,15 @@ describe('UnreadTally', () => {
 		expect(t.apply({ type: 'DELETE', id: 'y' })).toBe('unknown');
 		expect(t.count).toBe(3);
 	});
+
+	it('refuses a server count asked for before a change it may have missed', () => {
+		const t = new UnreadTally(3);
+		const asked = t.version;
+		t.apply({ type: 'INSERT', row: row('n', '2026-01-01T10:00:00Z') });
+		expect(t.count).toBe(4);
+		// The count was read before the insert committed: taking it would lose the insert.
+		expect(t.resetFrom(asked, 3)).toBe(false);
+		expect(t.count).toBe(4);
+		expect(t.resetFrom(t.version, 4)).toBe(true);
+	});
 });
