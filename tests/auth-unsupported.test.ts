@@ -80,6 +80,13 @@ describe('features the stack does not offer', () => {
 			status: 400,
 			body: { code: 'validation_failed', message: 'Unsupported provider: provider is not enabled' }
 		});
+		// The browser navigates there itself, with no API key: the gateway lets it through as Kong does.
+		const navigated = await fetch(`${testEnv().url}/auth/v1/authorize?provider=github`, {
+			redirect: 'manual'
+		});
+		expect(navigated.status).toBe(400);
+		// No API version header: GoTrue's older error shape.
+		expect(await navigated.json()).toMatchObject({ code: 400, error_code: 'validation_failed' });
 		expect((await http('GET', '/authorize?provider=myspace')).body.message).toBe(
 			'Unsupported provider: Provider myspace could not be found'
 		);

@@ -50,7 +50,16 @@ function unavailable(c: Context, service: 'auth' | 'rest', details: string): Res
 }
 
 /** Routes Kong leaves open in `supabase start` (no API key needed). */
-const OPEN_PATHS = new Set(['/health', '/auth/v1/health', '/auth/v1/verify', '/auth/v1/callback']);
+// Kong's open routes in the Supabase CLI (no apikey): health, verify, callback, authorize and the JWKS,
+// which any service verifying tokens fetches without a key.
+const OPEN_PATHS = new Set([
+	'/health',
+	'/auth/v1/health',
+	'/auth/v1/verify',
+	'/auth/v1/callback',
+	'/auth/v1/authorize',
+	'/auth/v1/.well-known/jwks.json'
+]);
 
 export function createGatewayApp(ctx: StackContext, services: GatewayServices): Hono<GatewayEnv> {
 	const app = new Hono<GatewayEnv>();
