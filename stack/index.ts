@@ -84,11 +84,19 @@ export async function startStack(
 	let realtime: Awaited<ReturnType<typeof createRealtime>> | undefined;
 	let server: Server | undefined;
 	try {
-		// User tokens are signed with the project's ES256 key, made in the data folder on first start.
-		await loadSigningKeys(config.dir, config.jwtSecret);
+		// The parts start side by side: each mostly waits on its own queries (schema cache, replication
+		// slot), so a warm start costs the slowest of them, not their sum.
+		const [keys, restStart, realtimeStart] = await Promise.allSettled([
+			// User tokens are signed with the project's ES256 key, made in the data folder on first start.
+			loadSigningKeys(config.dir, config.jwtSecret),
+			createRest(ctx),
+			createRealtime(ctx)
+		]);
+		if (restStart.status === 'fulfilled') rest = restStart.value;
+		if (realtimeStart.status === 'fulfilled') realtime = realtimeStart.value;
+		const failed = [keys, restStart, realtimeStart].find((part) => part.status === 'rejected');
+		if (failed || !rest || !realtime) throw failed?.reason;
 		const auth = createAuth(ctx);
-		rest = await createRest(ctx);
-		realtime = await createRealtime(ctx);
 		const services = { auth, rest: rest.app, realtime };
 		server = await createGatewayServer(createGatewayApp(ctx, services), services, config);
 		await listen(server, config.host, config.apiPort);
