@@ -4,8 +4,9 @@
  * it cannot reach.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import getPort from 'get-port';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempStackDir } from '../stack/config.ts';
@@ -73,6 +74,35 @@ describe('npm run dev', () => {
 			await rm(dir, { recursive: true, force: true });
 		}
 	});
+
+	it(
+		'never leaves the dashboard holding its port after being killed outright',
+		{ timeout: 240_000 },
+		async () => {
+			const { env, dir, appPort } = await devEnv();
+			try {
+				const dev = run('scripts/dev.ts', ['--port', String(appPort)], env);
+				await eventually(
+					async () => ((await listening(appPort)) ? true : undefined),
+					180_000,
+					() => `the dev server never listened on ${appPort}; it said:\n${dev.output()}`
+				);
+				// No handler runs on SIGKILL: the dev server (its own process) notices its parent is gone.
+				dev.child.kill('SIGKILL');
+				await dev.exited;
+				await eventually(
+					async () => ((await listening(appPort)) ? undefined : true),
+					10_000,
+					`port ${appPort} is still taken after npm run dev was killed`
+				);
+			} finally {
+				// PostgreSQL outlives a killed parent by design (the next start recovers it): stop it here.
+				const pid = await readFile(path.join(dir, 'db', 'postmaster.pid'), 'utf8').catch(() => '');
+				if (pid) process.kill(Number(pid.split('\n')[0]), 'SIGQUIT');
+				await rm(dir, { recursive: true, force: true });
+			}
+		}
+	);
 
 	it('says a sentence, not a stack trace, when its port is busy', { timeout: 240_000 }, async () => {
 		const { env, dir, appPort } = await devEnv();

@@ -1,10 +1,11 @@
+import { THEME_KEY as KEY } from './theme-script';
+
 /**
- * Light or dark: the person's choice (kept in localStorage under mode-watcher's key, which the
- * head script in app.html reads before first paint) or else the system's. Applies `.dark` and
- * `color-scheme` to <html>, follows the system while no choice is stored, and other tabs.
+ * Light or dark: the person's choice (kept in localStorage under THEME_KEY, which the head script
+ * in app.html reads before first paint) or else the system's. Applies `.dark` and `color-scheme`
+ * to <html>, follows the system while no choice is stored, and other tabs.
  */
 type Mode = 'light' | 'dark' | 'system';
-const KEY = 'mode-watcher-mode';
 
 class Theme {
 	#mode = $state<Mode>('system');

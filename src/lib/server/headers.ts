@@ -1,12 +1,6 @@
 import type { Handle } from '@sveltejs/kit';
-import { createInitialModeExpression } from 'mode-watcher';
 import { publicSettings } from '$lib/env';
-
-/**
- * The theme is set before first paint by a script in app.html that carries SvelteKit's CSP nonce
- * (mode-watcher's own head script would have none). Same logic and defaults as <ModeWatcher />.
- */
-const THEME_SCRIPT = createInitialModeExpression();
+import { THEME_SCRIPT } from '$lib/theme-script';
 
 const FIXED_HEADERS: Record<string, string> = {
 	// Old browsers that ignore CSP frame-ancestors (set in svelte.config.js).
