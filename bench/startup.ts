@@ -1,7 +1,8 @@
 /**
  * startup: `npm run stack` to ready ("Press Ctrl-C") on a fresh data folder (initdb, bootstrap,
  * migrations, seed) and again on the same folder; then `npm run dev` (stack + Vite) on that
- * folder to a sign-in page rendered by the server with its form, on free ports.
+ * folder to a sign-in page rendered by the server with its form, on free ports: twice, the second
+ * (Vite's caches warm too) being dev_warm_ms.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
@@ -129,6 +130,9 @@ export async function startup({ mode }: Context): Promise<ScenarioResult> {
 	try {
 		const cold = await stackToReady(env);
 		const warm = await stackToReady(env);
+		// Warm means Vite's caches too: the first `npm run dev` of a fresh clone bundles the browser's
+		// dependencies and has nothing cached; it is printed, the second one is the figure.
+		const devFirst = mode.tiny ? undefined : await devToSignIn(env);
 		const dev = await devToSignIn(env);
 		return {
 			rows: [
@@ -137,7 +141,10 @@ export async function startup({ mode }: Context): Promise<ScenarioResult> {
 				{ metric: 'dev_warm_ms', value: dev.ms, target: '<= 5,000', met: dev.ms <= 5000, digits: 0 },
 				{ metric: 'stack_cold_cpu_ms', value: cold.cpuMs, digits: 0, extra: true },
 				{ metric: 'stack_warm_cpu_ms', value: warm.cpuMs, digits: 0, extra: true },
-				{ metric: 'dev_warm_cpu_ms', value: dev.cpuMs, digits: 0, extra: true }
+				{ metric: 'dev_warm_cpu_ms', value: dev.cpuMs, digits: 0, extra: true },
+				...(devFirst
+					? [{ metric: 'dev_first_ms (before it, same folder)', value: devFirst.ms, digits: 0, extra: true }]
+					: [])
 			],
 			notes: mode.tiny
 				? []
