@@ -24,9 +24,6 @@ function unbundledInBrowser(): Plugin {
 	};
 }
 
-/** See the stack-clock project below. */
-const CLOCK_TESTS = ['tests/realtime-token-refresh.test.ts'];
-
 export default defineConfig({
 	plugins: [unbundledInBrowser(), tailwindcss(), sveltekit()],
 	server: { host: '127.0.0.1', port: 5173, strictPort: true },
@@ -49,19 +46,9 @@ export default defineConfig({
 				test: {
 					name: 'stack',
 					include: ['tests/**/*.test.ts'],
-					exclude: CLOCK_TESTS,
 					globalSetup: ['tests/setup/global.ts'],
 					// The files share one stack; run them one after another on these 2-core machines.
 					fileParallelism: false
-				}
-			},
-			{
-				// Tests that wait on the clock with their own stack (token expiry): mostly idle, so they run
-				// beside the others instead of adding their wait to the suite's (`npm run test:stack` runs both).
-				extends: true,
-				test: {
-					name: 'stack-clock',
-					include: CLOCK_TESTS
 				}
 			}
 		]
