@@ -87,6 +87,13 @@ describe('the room channel', () => {
 		);
 		expect(sentinel.payload.author_id).toBe(bob.id);
 		expect(heard.filter((m) => m.payload.text === 'phish')).toEqual([]);
+		// The member's roster converges by presence sync (its own track included): wait for it, then
+		// it must hold alice alone, never the outsider.
+		await eventually(
+			() => Object.keys(member.presenceState()).length > 0,
+			5000,
+			'the member to see its own presence'
+		);
 		expect(Object.keys(member.presenceState())).toEqual([alice.id]);
 	});
 

@@ -122,7 +122,11 @@ describe('npm run dev', () => {
 			} finally {
 				// PostgreSQL outlives a killed parent by design (the next start recovers it): stop it here.
 				const pid = await readFile(path.join(dir, 'db', 'postmaster.pid'), 'utf8').catch(() => '');
-				if (pid) process.kill(Number(pid.split('\n')[0]), 'SIGQUIT');
+				try {
+					if (pid) process.kill(Number(pid.split('\n')[0]), 'SIGQUIT');
+				} catch {
+					// Already gone (ESRCH).
+				}
 				await rm(dir, { recursive: true, force: true });
 			}
 		}
