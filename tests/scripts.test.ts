@@ -57,17 +57,23 @@ async function devEnv() {
 	return { env, dir, ports: [dbPort, apiPort, appPort] as const, appPort };
 }
 
+/** `npm run dev` on these ports, once its dashboard port answers. */
+async function devListening(env: Record<string, string>, appPort: number) {
+	const dev = run('scripts/dev.ts', ['--port', String(appPort)], env);
+	await eventually(
+		async () => ((await listening(appPort)) ? true : undefined),
+		180_000,
+		() => `the dev server never listened on ${appPort}; it said:\n${dev.output()}`
+	);
+	return dev;
+}
+
 describe('npm run dev', () => {
 	// Generous bounds: a cold Vite start on a busy 2-core machine takes minutes; on a quiet one, seconds.
 	it('stops the app and the stack on SIGTERM, leaving every port free', { timeout: 240_000 }, async () => {
 		const { env, dir, ports, appPort } = await devEnv();
 		try {
-			const dev = run('scripts/dev.ts', ['--port', String(appPort)], env);
-			await eventually(
-				async () => ((await listening(appPort)) ? true : undefined),
-				180_000,
-				() => `the dev server never listened on ${appPort}; it said:\n${dev.output()}`
-			);
+			const dev = await devListening(env, appPort);
 			dev.child.kill('SIGTERM');
 			expect(await dev.exited).toBe(0);
 			for (const port of ports) expect(await listening(port), `port ${port} still taken`).toBe(false);
@@ -105,12 +111,7 @@ describe('npm run dev', () => {
 		async () => {
 			const { env, dir, appPort } = await devEnv();
 			try {
-				const dev = run('scripts/dev.ts', ['--port', String(appPort)], env);
-				await eventually(
-					async () => ((await listening(appPort)) ? true : undefined),
-					180_000,
-					() => `the dev server never listened on ${appPort}; it said:\n${dev.output()}`
-				);
+				const dev = await devListening(env, appPort);
 				// No handler runs on SIGKILL: the dev server (its own process) notices its parent is gone.
 				dev.child.kill('SIGKILL');
 				await dev.exited;

@@ -225,7 +225,10 @@ export class Inbox {
 			let recount = !this.#tally.resetFrom(version, unread - this.#pendingUnread());
 			const applied = w.finishCatchUp({ rows, checked: ids, present: new Set(present.map((r) => r.id)) });
 			this.#remember(rows);
-			if (applied.length > 0) recount = true;
+			// The count and the row queries ran side by side, each on its own snapshot: a row they
+			// brought in (new, changed, awake again) may or may not be in the count, and its live event,
+			// arriving after, is stale by then and moves nothing. Count again once things settle.
+			if (applied.length > 0 || fresh.length + changed.length + woke.length > 0) recount = true;
 			if (recount) this.#scheduleRecount();
 			ok = true;
 		} catch (e) {
