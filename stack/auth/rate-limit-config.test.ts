@@ -18,7 +18,7 @@ describe('auth rate limits from config.toml', () => {
 	it('keeps the defaults without the file or the section, and names a bad value', async () => {
 		const dir = await mkdtemp(path.join(os.tmpdir(), 'beacon-toml-'));
 		try {
-			expect(readAuthRateLimits(dir)).toEqual(AUTH_RATE_LIMIT_DEFAULTS);
+			expect(readAuthRateLimits(dir, {})).toEqual(AUTH_RATE_LIMIT_DEFAULTS);
 		} finally {
 			await rm(dir, { recursive: true, force: true });
 		}

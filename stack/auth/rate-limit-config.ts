@@ -62,7 +62,7 @@ export function parseAuthRateLimits(
 /** The limits in `supabaseDir`/config.toml, or Supabase's defaults when there is no such file. */
 export function readAuthRateLimits(
 	supabaseDir: string,
-	env: Record<string, string | undefined> = process.env
+	env: Record<string, string | undefined>
 ): AuthRateLimits {
 	const file = path.join(supabaseDir, 'config.toml');
 	let text: string;
