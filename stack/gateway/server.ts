@@ -18,6 +18,7 @@ import { HttpError } from '../errors.ts';
 import { jsonTooDeep, MAX_JSON_DEPTH } from '../json-depth.ts';
 import { roleForApiKey } from '../keys.ts';
 import type { GatewayEnv } from './env.ts';
+import { answerClientError, lingerOnClose } from './linger.ts';
 
 export interface GatewayServices {
 	auth: Hono<GatewayEnv>;
@@ -77,11 +78,15 @@ export function createGatewayApp(ctx: StackContext, services: GatewayServices): 
 
 	// A response sent before the request's body has fully arrived (a refusal: no key, too large, not
 	// acceptable) leaves that body unread, so the connection cannot carry another request: say so,
-	// or a keep-alive client sends its next request into a socket the server is about to close.
+	// or a keep-alive client sends its next request into a socket the server is about to close. The
+	// close lingers, so a client still uploading reads the answer instead of a reset.
 	app.use('*', async (c, next) => {
 		await next();
 		const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-		if (incoming && !incoming.complete) c.header('Connection', 'close');
+		if (incoming && !incoming.complete) {
+			c.header('Connection', 'close');
+			lingerOnClose(incoming);
+		}
 	});
 
 	app.use(
@@ -221,6 +226,8 @@ export async function createGatewayServer(
 			? createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: tls })
 			: createAdaptorServer({ fetch: app.fetch })
 	) as Server;
+	// A request Node's parser rejects (headers over 16 KB, malformed) gets a JSON answer too.
+	server.on('clientError', answerClientError);
 	server.on('upgrade', (req, socket, head) => {
 		socket.on('error', () => socket.destroy());
 		const path = (req.url ?? '').split('?')[0];
