@@ -37,7 +37,9 @@ export default defineConfig({
 				test: {
 					name: 'unit',
 					include: ['src/**/*.test.ts', 'stack/**/*.test.ts'],
-					setupFiles: ['tests/setup/unit.ts']
+					setupFiles: ['tests/setup/unit.ts'],
+					// Pure modules need no fresh process per file: 4 s instead of 20 s.
+					isolate: false
 				}
 			},
 			{
