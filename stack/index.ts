@@ -2,13 +2,13 @@
  * The local stack: embedded PostgreSQL, then auth, REST and realtime behind one gateway.
  */
 import type { Server } from 'node:http';
-import pg from 'pg';
 import { createAuth } from './auth/index.ts';
 import { loadConfig, type StackConfig } from './config.ts';
 import type { StackContext } from './context.ts';
 import { startCluster, assertPortFree, type Cluster } from './db/postgres.ts';
 import { prepareDatabase } from './db/migrate.ts';
 import { isConnectionError } from './db/errors.ts';
+import { createPool, endPool } from './db/pool.ts';
 import { DatabaseSupervisor } from './db/supervisor.ts';
 import { createGatewayApp, createGatewayServer } from './gateway/server.ts';
 import { LOCAL_KEYS, loadSigningKeys } from './keys.ts';
@@ -63,7 +63,7 @@ export async function startStack(
 	const db = await startDatabase(config, log);
 	const supervisor = new DatabaseSupervisor(db.cluster, config.dbUrl, log);
 	// A bounded wait for a connection: while Postgres is down, requests answer 503 instead of hanging.
-	const pool = new pg.Pool({
+	const pool = createPool({
 		connectionString: config.dbUrl,
 		max: 20,
 		connectionTimeoutMillis: config.dbConnectTimeoutMs
@@ -103,7 +103,7 @@ export async function startStack(
 	} catch (error) {
 		await realtime?.close().catch(() => undefined);
 		await rest?.close().catch(() => undefined);
-		await pool.end().catch(() => undefined);
+		await endPool(pool).catch(() => undefined);
 		await db.cluster.stop();
 		throw error;
 	}
@@ -127,7 +127,7 @@ export async function startStack(
 			await closed;
 			clearTimeout(grace);
 			await running.rest.close().catch((e) => log.warn(`shutdown: ${e}`));
-			await pool.end().catch(() => undefined);
+			await endPool(pool).catch(() => undefined);
 			// Fast shutdown: sessions end, a checkpoint makes every committed write durable.
 			await db.cluster.stop();
 		})());

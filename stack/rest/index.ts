@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import pg from 'pg';
 import type { StackContext } from '../context.ts';
+import { endPool } from '../db/pool.ts';
 import type { GatewayEnv } from '../gateway/env.ts';
 import { handleRequest } from './handlers.ts';
 import { API_ROLES } from './role.ts';
@@ -116,7 +117,7 @@ export async function createRest(ctx: StackContext): Promise<RestService> {
 			clearTimeout(retry);
 			await chain;
 			await listener?.end().catch(() => undefined);
-			await pool.end().catch(() => undefined);
+			await endPool(pool).catch(() => undefined);
 		}
 	};
 }

@@ -9,6 +9,7 @@
 
 import pg from 'pg';
 import type { StackContext } from '../context.ts';
+import { createPool } from '../db/pool.ts';
 import { isPgError, RestError, singularity } from './errors.ts';
 import { Lru } from './lru.ts';
 import type { ApiRequest } from './request.ts';
@@ -23,7 +24,7 @@ const SETUP_SQL =
 
 /** The pool REST runs requests on (the shared pool serves everything else). */
 export function createRestPool(ctx: StackContext): pg.Pool {
-	const pool = new pg.Pool({
+	const pool = createPool({
 		connectionString: ctx.config.dbUrl,
 		max: ctx.config.rest.poolSize,
 		pipeline: true
