@@ -31,23 +31,23 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
 // Formatters are costly to build (each one loads locale data) and every row's time uses one:
 // built once per locale. (A toLocaleString with options builds a new one on every call.)
 const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
-function relativeFormat(locale: string): Intl.RelativeTimeFormat {
-	let format = relativeFormats.get(locale);
-	if (!format)
-		relativeFormats.set(
-			locale,
-			(format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style: 'short' }))
-		);
-	return format;
-}
 const exactFormats = new Map<string | undefined, Intl.DateTimeFormat>();
+function cached<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
+	let value = cache.get(key);
+	if (value === undefined) cache.set(key, (value = make()));
+	return value;
+}
 
 /** "just now", "5 min. ago", "yesterday", ... relative to `now`. */
 export function relativeTime(ts: string, now: number, locale = 'en'): string {
 	const seconds = Math.round((timeKey(ts) / 1000 - now) / 1000);
 	const abs = Math.abs(seconds);
 	if (abs < 45) return 'just now';
-	const format = relativeFormat(locale);
+	const format = cached(
+		relativeFormats,
+		locale,
+		() => new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style: 'short' })
+	);
 	for (const [unit, size] of UNITS) {
 		if (abs >= size * 0.9 || unit === 'minute') {
 			return format.format(Math.round(seconds / size), unit);
@@ -58,12 +58,11 @@ export function relativeTime(ts: string, now: number, locale = 'en'): string {
 
 /** The exact local time, for a tooltip. */
 export function exactTime(ts: string, locale?: string): string {
-	let format = exactFormats.get(locale);
-	if (!format)
-		exactFormats.set(
-			locale,
-			(format = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' }))
-		);
+	const format = cached(
+		exactFormats,
+		locale,
+		() => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' })
+	);
 	return format.format(new Date(timeKey(ts) / 1000));
 }
 
